@@ -1,0 +1,85 @@
+package dev.streamfold.ir.stream;
+
+import dev.streamfold.ir.Tensor;
+
+/**
+ * Dense n x n matrices of operators written from their formulas, independent of the IR: the oracle
+ * the streaming programs are checked against. Literal parameters only.
+ */
+final class DenseOracle {
+    private DenseOracle() {}
+
+    static double[][] of(StreamingMatrix m, int n) {
+        return switch (m) {
+            case Identity i -> diag(n, new double[] {1});
+            case PrefixSum p -> {
+                double[][] a = new double[n][n];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        a[i][j] = 1;
+                    }
+                }
+                yield a;
+            }
+            case Diagonal d -> diag(n, values(d.d()));
+            case MomentumSgd s -> {
+                double mu = values(s.momentum())[0];
+                double[] lr = values(s.learningRates());
+                // y_i = sum_{j<=i} x_j sum_{k=j..i} lr[k] mu^(k-j)
+                double[][] a = new double[n][n];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        double acc = 0;
+                        for (int k = j; k <= i; k++) {
+                            acc += clip(lr, k) * Math.pow(mu, k - j);
+                        }
+                        a[i][j] = acc;
+                    }
+                }
+                yield a;
+            }
+            case Compose c -> matmul(of(c.outer(), n), of(c.inner(), n));
+            case ScaleRowsAndColumns s -> {
+                double[][] a = of(s.a(), n);
+                double[] r = s.row() == null ? new double[] {1} : values(s.row());
+                double[] c = s.col() == null ? new double[] {1} : values(s.col());
+                yield matmul(matmul(diag(n, r), a), diag(n, c));
+            }
+        };
+    }
+
+    static double clip(double[] a, int t) {
+        return a[Math.min(t, a.length - 1)];
+    }
+
+    static double[] values(Param p) {
+        return ((Param.Literal) p).value().data();
+    }
+
+    static double[][] diag(int n, double[] d) {
+        double[][] a = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            a[i][i] = clip(d, i);
+        }
+        return a;
+    }
+
+    static double[][] matmul(double[][] a, double[][] b) {
+        int n = a.length;
+        int k = b.length;
+        int m = k == 0 ? 0 : b[0].length;
+        double[][] c = new double[n][m];
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < k; l++) {
+                for (int j = 0; j < m; j++) {
+                    c[i][j] += a[i][l] * b[l][j];
+                }
+            }
+        }
+        return c;
+    }
+
+    static double[][] rows(Tensor t) {
+        return t.rows();
+    }
+}
