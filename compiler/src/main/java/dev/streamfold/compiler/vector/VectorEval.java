@@ -1,0 +1,96 @@
+package dev.streamfold.compiler.vector;
+
+import dev.streamfold.ir.DType;
+import dev.streamfold.ir.Shape;
+import dev.streamfold.ir.StreamfoldException;
+import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.stream.Bindings;
+import dev.streamfold.ir.stream.ParamLayout;
+import dev.streamfold.ir.stream.StreamingEval.Query;
+import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StepKernel;
+import dev.streamfold.runtime.StreamingRunner;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/** Runs streaming queries on generated Vector API kernels (whole-scan, one pass over x and y). */
+public final class VectorEval {
+    private VectorEval() {}
+
+    /** The loaded kernel of {@code m} and its bound parameter values. */
+    public record Bound(StepKernel kernel, double[][] params) {}
+
+    public static Bound bind(StreamingMatrix m, Bindings bindings, DType dtype) {
+        List<Tensor> values = ParamLayout.of(m).bind(m, bindings, dtype);
+        StepKernel k = VectorKernels.load(VectorKernels.lower(m, values, dtype), m.describe());
+        double[][] p = new double[values.size()][];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = values.get(i).data();
+        }
+        return new Bound(k, p);
+    }
+
+    /** A query as {@link dev.streamfold.ir.stream.StreamingEval#run} defines it, on the vector backend. */
+    public static Tensor run(StreamingMatrix m, Bindings bindings, Query q, Tensor x, int n, DType dtype, int threads) {
+        Bound b = bind(m, bindings, dtype);
+        return switch (q) {
+            case MULTIPLY -> multiply(b, x, dtype, threads);
+            case MATERIALIZE -> multiply(b, eye(n, dtype), dtype, threads);
+            case ROW_NORMS_SQUARED -> {
+                Tensor a = multiply(b, eye(n, dtype), dtype, threads);
+                double[] r = new double[n];
+                double[] d = a.raw();
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    for (int j = 0; j < n; j++) {
+                        double v = d[i * n + j];
+                        s += v * v;
+                    }
+                    r[i] = dtype.round(s);
+                }
+                yield new Tensor(dtype, new Shape(n), r);
+            }
+        };
+    }
+
+    /** Applies the bound kernel to x of shape {@code [n, slice...]} with a fresh state. */
+    public static Tensor multiply(Bound b, Tensor x, DType dtype, int threads) {
+        if (x.shape().rank() < 1) {
+            throw new StreamfoldException("input must have a leading step axis, got shape " + x.shape());
+        }
+        int n = x.shape().dim(0);
+        long d = n == 0 ? 0 : x.size() / n;
+        ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
+        ValueLayout.OfDouble g = ValueLayout.JAVA_DOUBLE;
+        try (Arena arena = Arena.ofConfined();
+                StreamingRunner r = new StreamingRunner(b.kernel(), b.params(), d, threads)) {
+            long bytes = (long) x.size() * (dtype == DType.F32 ? 4 : 8);
+            MemorySegment xs = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+            MemorySegment ys = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+            double[] src = x.raw();
+            for (int i = 0; i < src.length; i++) {
+                if (dtype == DType.F32) {
+                    xs.setAtIndex(f, i, (float) src[i]);
+                } else {
+                    xs.setAtIndex(g, i, src[i]);
+                }
+            }
+            r.scan(n, xs, ys);
+            double[] out = new double[src.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = dtype == DType.F32 ? ys.getAtIndex(f, i) : ys.getAtIndex(g, i);
+            }
+            return new Tensor(dtype, x.shape(), out);
+        }
+    }
+
+    static Tensor eye(int n, DType dtype) {
+        double[] d = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            d[i * n + i] = 1;
+        }
+        return new Tensor(dtype, new Shape(n, n), d);
+    }
+}

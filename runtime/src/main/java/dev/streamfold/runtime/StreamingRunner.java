@@ -1,0 +1,177 @@
+package dev.streamfold.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a {@link StepKernel} over one slice of {@code length} elements: owns the state buffers
+ * (off-heap, zero at step 0), the step counter, and the threads. The slice is split into one
+ * contiguous range per thread, each range called in chunks, so results are bit-identical for any
+ * thread count. Bounds are checked here, once per call. Not thread-safe: one caller at a time.
+ */
+public final class StreamingRunner implements AutoCloseable {
+    /** Elements per kernel call within a thread's range. */
+    public static final int CHUNK = 1 << 16;
+
+    private final StepKernel kernel;
+    private final double[][] params;
+    private final long length;
+    private final int threads;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment[] state;
+    private final ExecutorService pool;
+    private long step;
+
+    /**
+     * @param params one array per parameter slot, as {@link StepKernel} reads them (copied)
+     * @param length elements per step's slice
+     * @param threads worker threads, at least 1
+     */
+    public StreamingRunner(StepKernel kernel, double[][] params, long length, int threads) {
+        if (params.length != kernel.paramCount()) {
+            throw new IllegalArgumentException("kernel takes " + kernel.paramCount() + " parameters, got " + params.length);
+        }
+        if (length < 0 || threads < 1) {
+            throw new IllegalArgumentException("length " + length + " and threads " + threads + " must be >= 0 and >= 1");
+        }
+        this.kernel = kernel;
+        this.params = new double[params.length][];
+        for (int i = 0; i < params.length; i++) {
+            if (params[i].length == 0) {
+                throw new IllegalArgumentException("parameter " + i + " is empty");
+            }
+            this.params[i] = params[i].clone();
+        }
+        this.length = length;
+        this.threads = threads;
+        this.state = new MemorySegment[kernel.stateCount()];
+        long bytes = length * kernel.elementType().bytes();
+        for (int i = 0; i < state.length; i++) {
+            state[i] = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        }
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "streamfold-worker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public StepKernel kernel() {
+        return kernel;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** The index of the next step. */
+    public long step() {
+        return step;
+    }
+
+    /** The state buffers (live views: the next step reads them). */
+    public List<MemorySegment> state() {
+        return List.of(state);
+    }
+
+    /** Sets the step counter and the state buffers' contents, e.g. from a checkpoint. */
+    public void restore(long step, List<MemorySegment> buffers) {
+        if (buffers.size() != state.length || step < 0) {
+            throw new IllegalArgumentException("restore needs " + state.length + " buffers and a step >= 0");
+        }
+        for (int i = 0; i < state.length; i++) {
+            if (buffers.get(i).byteSize() != state[i].byteSize()) {
+                throw new IllegalArgumentException("state buffer " + i + " has " + buffers.get(i).byteSize()
+                        + " bytes, expected " + state[i].byteSize());
+            }
+            state[i].copyFrom(buffers.get(i));
+        }
+        this.step = step;
+    }
+
+    /** Runs the next step: y = the step's output for input x (both {@code length} elements; may alias). */
+    public void next(MemorySegment x, MemorySegment y) {
+        check("x", x, 1);
+        check("y", y, 1);
+        long t = step;
+        parallel((from, to) -> {
+            for (long c = from; c < to; c += CHUNK) {
+                kernel.step(t, params, x, y, state, c, Math.min(to, c + CHUNK));
+            }
+        });
+        step++;
+    }
+
+    /** Runs {@code steps} steps at once; row k of x and y holds step k (whole-scan, state kept in cache). */
+    public void scan(int steps, MemorySegment x, MemorySegment y) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        }
+        check("x", x, steps);
+        check("y", y, steps);
+        long t0 = step;
+        parallel((from, to) -> kernel.scan(t0, steps, params, x, y, length, state, from, to));
+        step += steps;
+    }
+
+    private void check(String what, MemorySegment s, long rows) {
+        long need = rows * length * kernel.elementType().bytes();
+        if (s.byteSize() < need) {
+            throw new IllegalArgumentException(what + " has " + s.byteSize() + " bytes, the step needs " + need + " ("
+                    + rows + " x " + length + " " + kernel.elementType() + ")");
+        }
+    }
+
+    private interface Range {
+        void run(long from, long to);
+    }
+
+    private void parallel(Range r) {
+        if (pool == null || length < 2L * CHUNK) {
+            r.run(0, length);
+            return;
+        }
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            long from = split(i);
+            long to = split(i + 1);
+            fs.add(pool.submit(() -> r.run(from, to)));
+        }
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while stepping", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    /** Range boundaries, aligned to 64 elements so no two threads share a cache line. */
+    private long split(int i) {
+        if (i == threads) {
+            return length;
+        }
+        return (length * i / threads) & ~63L;
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        arena.close();
+    }
+}
