@@ -52,7 +52,7 @@ final class OperatorTable {
     }
 
     static StreamingMatrix parse(String expr) {
-        return dev.streamfold.compiler.cli.Expressions.matrix(expr);
+        return dev.streamfold.ir.expr.MatrixBinder.parse(expr);
     }
 
     static Tensor random(Random r, Shape shape) {

@@ -3,7 +3,7 @@ package dev.streamfold.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.streamfold.compiler.vector.VectorEval;
+import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.Tensor;
@@ -40,7 +40,7 @@ class VectorConformanceTest {
             int n = 9;
             Tensor x = OperatorTable.random(r, new Shape(n, d));
             Tensor want = StreamingEval.run(m, Bindings.NONE, Query.MULTIPLY, x, 0, dtype);
-            Tensor got = VectorEval.run(m, Bindings.NONE, Query.MULTIPLY, x, 0, dtype, 1);
+            Tensor got = KernelEval.run(m, Bindings.NONE, Query.MULTIPLY, x, 0, dtype, 1);
             OperatorTable.assertClose(want, got, dtype, name + " d=" + d);
         }
     }
@@ -50,7 +50,7 @@ class VectorConformanceTest {
     void materializeAndRowNormsMatchInterpreter(String name, StreamingMatrix m, DType dtype) {
         for (Query q : new Query[] {Query.MATERIALIZE, Query.ROW_NORMS_SQUARED}) {
             Tensor want = StreamingEval.run(m, Bindings.NONE, q, null, 11, dtype);
-            Tensor got = VectorEval.run(m, Bindings.NONE, q, null, 11, dtype, 1);
+            Tensor got = KernelEval.run(m, Bindings.NONE, q, null, 11, dtype, 1);
             OperatorTable.assertClose(want, got, dtype, name + " " + q);
         }
     }
@@ -61,10 +61,10 @@ class VectorConformanceTest {
         Random r = new Random(3);
         Tensor x = OperatorTable.random(r, new Shape(4, 1_000_003));
         for (DType dtype : new DType[] {DType.F32, DType.F64}) {
-            VectorEval.Bound b = VectorEval.bind(m, Bindings.NONE, dtype);
-            Tensor one = VectorEval.multiply(b, x, dtype, 1);
+            KernelEval.Bound b = KernelEval.bind(m, Bindings.NONE, dtype);
+            Tensor one = KernelEval.multiply(b, x, dtype, 1);
             for (int threads : new int[] {2, 3}) {
-                assertArrayEquals(one.raw(), VectorEval.multiply(b, x, dtype, threads).raw(), "threads=" + threads);
+                assertArrayEquals(one.raw(), KernelEval.multiply(b, x, dtype, threads).raw(), "threads=" + threads);
             }
             Tensor want = StreamingEval.run(m, Bindings.NONE, Query.MULTIPLY, x, 0, dtype);
             OperatorTable.assertClose(want, one, dtype, "compose3 d=1000003 " + dtype);
@@ -74,8 +74,8 @@ class VectorConformanceTest {
     @Test
     void sameStructureReusesOneClass() {
         int before = dev.streamfold.compiler.vector.VectorKernels.cachedClasses();
-        VectorEval.bind(OperatorTable.parse("prefix_sum @ diagonal([1, 2, 3])"), Bindings.NONE, DType.F32);
-        VectorEval.bind(OperatorTable.parse("prefix_sum @ diagonal([4, 5])"), Bindings.NONE, DType.F32);
+        KernelEval.bind(OperatorTable.parse("prefix_sum @ diagonal([1, 2, 3])"), Bindings.NONE, DType.F32);
+        KernelEval.bind(OperatorTable.parse("prefix_sum @ diagonal([4, 5])"), Bindings.NONE, DType.F32);
         assertEquals(before + 1, dev.streamfold.compiler.vector.VectorKernels.cachedClasses());
     }
 }

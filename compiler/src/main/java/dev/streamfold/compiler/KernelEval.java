@@ -1,5 +1,7 @@
-package dev.streamfold.compiler.vector;
+package dev.streamfold.compiler;
 
+import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
@@ -15,16 +17,31 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 
-/** Runs streaming queries on generated Vector API kernels (whole-scan, one pass over x and y). */
-public final class VectorEval {
-    private VectorEval() {}
+/**
+ * Runs streaming queries on compiled step kernels (whole-scan: one pass over x and y), whichever
+ * backend loaded them.
+ */
+public final class KernelEval {
+    private KernelEval() {}
+
+    /** Turns a step kernel's IR into a runnable kernel (a backend's compile-and-load path). */
+    public interface KernelLoader {
+        StepKernel load(StepKernelIr k, String description);
+    }
+
+    /** The Vector API backend's loader. */
+    public static final KernelLoader VECTOR = VectorKernels::load;
 
     /** The loaded kernel of {@code m} and its bound parameter values. */
     public record Bound(StepKernel kernel, double[][] params) {}
 
     public static Bound bind(StreamingMatrix m, Bindings bindings, DType dtype) {
+        return bind(VECTOR, m, bindings, dtype);
+    }
+
+    public static Bound bind(KernelLoader loader, StreamingMatrix m, Bindings bindings, DType dtype) {
         List<Tensor> values = ParamLayout.of(m).bind(m, bindings, dtype);
-        StepKernel k = VectorKernels.load(VectorKernels.lower(m, values, dtype), m.describe());
+        StepKernel k = loader.load(VectorKernels.lower(m, values, dtype), m.describe());
         double[][] p = new double[values.size()][];
         for (int i = 0; i < p.length; i++) {
             p[i] = values.get(i).data();
@@ -34,7 +51,12 @@ public final class VectorEval {
 
     /** A query as {@link dev.streamfold.ir.stream.StreamingEval#run} defines it, on the vector backend. */
     public static Tensor run(StreamingMatrix m, Bindings bindings, Query q, Tensor x, int n, DType dtype, int threads) {
-        Bound b = bind(m, bindings, dtype);
+        return run(VECTOR, m, bindings, q, x, n, dtype, threads);
+    }
+
+    public static Tensor run(KernelLoader loader, StreamingMatrix m, Bindings bindings, Query q, Tensor x, int n,
+            DType dtype, int threads) {
+        Bound b = bind(loader, m, bindings, dtype);
         return switch (q) {
             case MULTIPLY -> multiply(b, x, dtype, threads);
             case MATERIALIZE -> multiply(b, eye(n, dtype), dtype, threads);
