@@ -1,0 +1,118 @@
+package dev.streamfold.compiler.cli;
+
+import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.vector.VectorKernels;
+import dev.streamfold.ir.DType;
+import dev.streamfold.ir.StreamfoldException;
+import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.stream.Bindings;
+import dev.streamfold.ir.stream.ParamLayout;
+import dev.streamfold.ir.stream.StreamingMatrix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code streamfold compile}: writes a kernel's generated source and a manifest. Files are written
+ * to a temporary directory beside {@code --out} and moved into place, so a failure leaves nothing
+ * half-written.
+ */
+final class CompileCommand {
+    private CompileCommand() {}
+
+    static String run(String[] argv) {
+        Args a = new Args("compile", argv, 1, Set.of("--expr", "--backend", "--dtype", "--arch", "--out"),
+                Set.of("--param"), Set.of());
+        StreamingMatrix m = EvalCommand.matrix(a.require("--expr"));
+        String backend = a.require("--backend");
+        DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
+        Path out = Path.of(a.require("--out"));
+        if (!backend.equals("vector")) {
+            throw new StreamfoldException(backend.equals("ptx")
+                    ? "--backend ptx is not available in this build (available: vector)"
+                    : "unknown backend '" + backend + "' (expected vector or ptx)");
+        }
+        if (a.get("--arch") != null) {
+            throw new StreamfoldException("--arch applies to --backend ptx only");
+        }
+        Bindings given = EvalCommand.values("--param", a.all("--param"));
+        List<Tensor> values = ParamLayout.of(m).bind(m, placeholders(m, given), dtype);
+        StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        String name = VectorKernels.className(k);
+        String source = VectorKernels.source(k, m.describe()).toString();
+        String manifest = manifest(m, k, name, dtype);
+        Path javaFile = Path.of(VectorKernels.PACKAGE.replace('.', '/'), name + ".java");
+        write(out, List.of(new Entry(javaFile, source), new Entry(Path.of("manifest.json"), manifest)));
+        return "wrote " + out.resolve(javaFile) + " and " + out.resolve("manifest.json") + "\n";
+    }
+
+    /** Named parameters without a value take a placeholder: a kernel depends on ranks, not values. */
+    private static Bindings placeholders(StreamingMatrix m, Bindings given) {
+        Bindings b = given;
+        ParamLayout layout = ParamLayout.of(m);
+        for (ParamLayout.Entry e : layout.slots()) {
+            if (e.slot().param() instanceof dev.streamfold.ir.stream.Param.Named n && b.get(n.name()) == null) {
+                b = b.with(n.name(), switch (e.slot().kind()) {
+                    case SCALAR -> Tensor.scalar(DType.F64, 1.0);
+                    case VECTOR -> Tensor.vector(DType.F64, 1.0);
+                });
+            }
+        }
+        return b;
+    }
+
+    static String manifest(StreamingMatrix m, StepKernelIr k, String name, DType dtype) {
+        StringBuilder b = new StringBuilder("{\n");
+        b.append("  \"kernel\": ").append(Json.quote(VectorKernels.PACKAGE + "." + name)).append(",\n");
+        b.append("  \"expr\": ").append(Json.quote(m.describe())).append(",\n");
+        b.append("  \"dtype\": ").append(Json.quote(dtype.longName())).append(",\n");
+        b.append("  \"abi\": \"dev.streamfold.runtime.StepKernel\",\n");
+        b.append("  \"params\": [");
+        List<ParamLayout.Entry> slots = ParamLayout.of(m).slots();
+        for (int i = 0; i < slots.size(); i++) {
+            ParamLayout.Entry e = slots.get(i);
+            b.append(i == 0 ? "\n" : ",\n").append("    {\"index\": ").append(i).append(", \"op\": ")
+                    .append(Json.quote(e.op().opName())).append(", \"name\": ").append(Json.quote(e.slot().name()))
+                    .append(", \"kind\": ").append(Json.quote(e.slot().kind().name().toLowerCase(java.util.Locale.ROOT)))
+                    .append(", \"value\": ").append(Json.quote(e.slot().param().toString())).append("}");
+        }
+        b.append(slots.isEmpty() ? "],\n" : "\n  ],\n");
+        b.append("  \"state_buffers\": ").append(k.stateCount()).append("\n}\n");
+        return b.toString();
+    }
+
+    record Entry(Path relative, String text) {}
+
+    static void write(Path out, List<Entry> files) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempDirectory(parent, ".streamfold-");
+            for (Entry e : files) {
+                Path f = tmp.resolve(e.relative());
+                Files.createDirectories(f.getParent());
+                Files.writeString(f, e.text());
+            }
+            Files.createDirectories(out);
+            for (Entry e : files) {
+                Path dst = out.resolve(e.relative());
+                Files.createDirectories(dst.getParent());
+                Files.move(tmp.resolve(e.relative()), dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            deleteTree(tmp);
+        } catch (IOException e) {
+            throw new StreamfoldException("cannot write to " + out + ": " + e.getMessage());
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

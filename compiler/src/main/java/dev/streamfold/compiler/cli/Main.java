@@ -1,0 +1,64 @@
+package dev.streamfold.compiler.cli;
+
+import dev.streamfold.ir.StreamfoldException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code streamfold} command line. Bad input exits with status 2 and one {@code error:} line on
+ * stderr, and prints nothing on stdout; an internal failure exits with 3, also on one line.
+ */
+public final class Main {
+    private Main() {}
+
+    static final String USAGE = """
+            usage: streamfold <command> [options]
+
+              demo                           run the fused correlated-noise showcase on built-in defaults
+              test                           run the whole test suite
+              eval --expr EXPR [--backend interpreter|vector] [--dtype float64|float32]
+                   [--input FILE] [--materialize N] [--row-norms N]
+                   [--param NAME=VALUE]... [--tangent NAME=VALUE]... [--threads K]
+              compile --expr EXPR --backend vector [--dtype float64|float32] [--param NAME=VALUE]... --out DIR
+              bench [--quick] [--json FILE]
+
+            Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').
+            """;
+
+    public static void main(String[] argv) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        int status = run(argv, out, System.err);
+        out.flush();
+        System.exit(status);
+    }
+
+    /** Runs one command; returns the exit status. Output goes to {@code out} only on success. */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        try {
+            String cmd = argv.length == 0 ? "help" : argv[0];
+            String result = switch (cmd) {
+                case "eval" -> EvalCommand.run(argv);
+                case "compile" -> CompileCommand.run(argv);
+                case "demo" -> DemoCommand.run(argv, out);
+                case "help", "-h", "--help" -> USAGE;
+                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, bench)");
+            };
+            out.print(result);
+            out.flush();
+            return 0;
+        } catch (StreamfoldException e) {
+            err.println("error: " + oneLine(e.getMessage()));
+            return 2;
+        } catch (OutOfMemoryError e) {
+            err.println("error: out of memory: the request is too large for this JVM's heap (raise it with STREAMFOLD_JAVA_OPTS=-Xmx...)");
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("error: internal error: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
+            return 3;
+        }
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+}
