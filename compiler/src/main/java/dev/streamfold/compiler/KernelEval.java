@@ -86,7 +86,7 @@ public final class KernelEval {
         long d = n == 0 ? 0 : x.size() / n;
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
         ValueLayout.OfDouble g = ValueLayout.JAVA_DOUBLE;
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();
                 StreamingRunner r = new StreamingRunner(b.kernel(), b.params(), d, threads)) {
             long bytes = (long) x.size() * (dtype == DType.F32 ? 4 : 8);
             MemorySegment xs = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
