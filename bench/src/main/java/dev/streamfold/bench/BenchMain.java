@@ -1,0 +1,224 @@
+package dev.streamfold.bench;
+
+import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.ir.DType;
+import dev.streamfold.ir.Shape;
+import dev.streamfold.ir.StreamfoldException;
+import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.Type;
+import dev.streamfold.ir.expr.MatrixBinder;
+import dev.streamfold.ir.stream.Bindings;
+import dev.streamfold.ir.stream.ParamLayout;
+import dev.streamfold.ir.stream.StepProgram;
+import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StreamingRunner;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code streamfold bench}: times streaming steps against this machine's copy bandwidth, measured in
+ * the same run. Variants of a case are warmed up, then interleaved round-robin so that bandwidth
+ * drift hits them alike; figures are medians with min and max over rounds.
+ */
+public final class BenchMain {
+    static final String COMPOSE3 = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
+    static final String SCAN = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])";
+    static final int SCAN_STEPS = 256;
+
+    /** One row of the report. */
+    record Row(String kase, String variant, long d, String dtype, int threads, long bytesPerStep, double nsPerStep,
+            double gbps, double gbpsMin, double gbpsMax) {}
+
+    private BenchMain() {}
+
+    public static void main(String[] argv) {
+        try {
+            System.exit(run(argv, System.out));
+        } catch (StreamfoldException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static int run(String[] argv, PrintStream out) {
+        boolean quick = false;
+        Path json = null;
+        for (int i = 0; i < argv.length; i++) {
+            switch (argv[i]) {
+                case "--quick" -> quick = true;
+                case "--json" -> {
+                    if (i + 1 >= argv.length) {
+                        throw new StreamfoldException("bench: option --json needs a value");
+                    }
+                    json = Path.of(argv[++i]);
+                }
+                default -> throw new StreamfoldException("bench: unknown option '" + argv[i] + "' (options: --quick, --json FILE)");
+            }
+        }
+        int all = Runtime.getRuntime().availableProcessors();
+        int[] threadCounts = all == 1 ? new int[] {1} : new int[] {1, all};
+        long[] sizes = quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};
+        Timing timing = quick ? new Timing(0.3, 5) : new Timing(1.0, 11);
+        out.printf(Locale.ROOT, "Streamfold bench (%s): float32, %d hardware threads; medians over %d interleaved rounds (min-max)%n",
+                quick ? "quick" : "full", all, timing.rounds());
+        List<Row> rows = new ArrayList<>();
+        for (long d : sizes) {
+            for (int threads : threadCounts) {
+                rows.addAll(compose3(d, threads, timing, d <= (1L << 20)));
+            }
+        }
+        long scanD = quick ? 1L << 14 : 1L << 18;
+        for (int threads : threadCounts) {
+            rows.addAll(scan(scanD, threads, timing));
+        }
+        print(out, rows);
+        if (json != null) {
+            writeJson(json, rows);
+            out.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    record Timing(double warmupSeconds, int rounds) {}
+
+    /** Something that runs whole steps and knows the bytes a step must move. */
+    interface Variant extends AutoCloseable {
+        String name();
+
+        long bytesPerStep();
+
+        /** Steps per timed sample. */
+        int stepsPerSample();
+
+        void runSample();
+
+        @Override
+        default void close() {}
+    }
+
+    static List<Row> compose3(long d, int threads, Timing timing, boolean withInterpreter) {
+        StreamingMatrix fused = MatrixBinder.parse(COMPOSE3);
+        List<StreamingMatrix> factors = List.of(
+                MatrixBinder.parse("diagonal([2.0, 0.5])"),
+                MatrixBinder.parse("momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])"),
+                MatrixBinder.parse("prefix_sum"));
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Buffers.random(arena, d, 1);
+            MemorySegment y = arena.allocate(d * 4, 64);
+            List<Variant> vs = new ArrayList<>();
+            vs.add(new Variants.Copy(x, y, d, threads));
+            vs.add(new Variants.Kernel("fused", fused, x, y, d, threads));
+            vs.add(new Variants.Unfused(factors, arena, x, y, d, threads));
+            vs.add(new Variants.ScalarLoop(d, threads));
+            if (withInterpreter) {
+                vs.add(new Variants.InterpreterStep(fused, d));
+            }
+            return measure("compose3", vs, d, threads, timing);
+        }
+    }
+
+    static List<Row> scan(long d, int threads, Timing timing) {
+        StreamingMatrix m = MatrixBinder.parse(SCAN);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Buffers.random(arena, d * SCAN_STEPS, 2);
+            MemorySegment y = arena.allocate(d * SCAN_STEPS * 4, 64);
+            List<Variant> vs = new ArrayList<>();
+            vs.add(new Variants.Copy(x.asSlice(0, d * 4), y.asSlice(0, d * 4), d, threads));
+            vs.add(new Variants.WholeScan(m, x, y, d, SCAN_STEPS, threads));
+            vs.add(new Variants.Stepwise(m, x, y, d, SCAN_STEPS, threads));
+            return measure("scan", vs, d, threads, timing);
+        }
+    }
+
+    static List<Row> measure(String kase, List<Variant> vs, long d, int threads, Timing timing) {
+        try {
+            for (Variant v : vs) {
+                long end = System.nanoTime() + (long) (timing.warmupSeconds() * 1e9);
+                do {
+                    v.runSample();
+                } while (System.nanoTime() < end);
+            }
+            double[][] ns = new double[vs.size()][timing.rounds()];
+            for (int r = 0; r < timing.rounds(); r++) {
+                for (int i = 0; i < vs.size(); i++) {
+                    Variant v = vs.get(i);
+                    long s = System.nanoTime();
+                    v.runSample();
+                    ns[i][r] = (System.nanoTime() - s) / (double) v.stepsPerSample();
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < vs.size(); i++) {
+                Variant v = vs.get(i);
+                double[] sorted = ns[i].clone();
+                Arrays.sort(sorted);
+                double med = sorted[sorted.length / 2];
+                long bytes = v.bytesPerStep();
+                rows.add(new Row(kase, v.name(), d, "float32", threads, bytes, med, bytes / med,
+                        bytes / sorted[sorted.length - 1], bytes / sorted[0]));
+            }
+            return rows;
+        } finally {
+            for (Variant v : vs) {
+                v.close();
+            }
+        }
+    }
+
+    static void print(PrintStream out, List<Row> rows) {
+        out.printf(Locale.ROOT, "%-9s %-12s %9s %7s %11s %12s %8s %15s %9s%n", "case", "variant", "d", "threads",
+                "MB/step", "ns/step", "GB/s", "(min-max)", "vs copy");
+        double copy = 0;
+        for (Row r : rows) {
+            if (r.variant().equals("copy")) {
+                copy = r.gbps();
+            }
+            out.printf(Locale.ROOT, "%-9s %-12s %9d %7d %11.1f %12.0f %8.1f %15s %8.0f%%%n", r.kase(), r.variant(), r.d(),
+                    r.threads(), r.bytesPerStep() / 1e6, r.nsPerStep(), r.gbps(),
+                    String.format(Locale.ROOT, "(%.1f-%.1f)", r.gbpsMin(), r.gbpsMax()), 100 * r.gbps() / copy);
+        }
+    }
+
+    static void writeJson(Path file, List<Row> rows) {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            b.append(String.format(Locale.ROOT,
+                    "  {\"case\": \"%s\", \"variant\": \"%s\", \"d\": %d, \"dtype\": \"%s\", \"threads\": %d, "
+                            + "\"bytes_per_step\": %d, \"ns_per_step\": %.1f, \"gbps\": %.3f, \"gbps_min\": %.3f, \"gbps_max\": %.3f}%s%n",
+                    r.kase(), r.variant(), r.d(), r.dtype(), r.threads(), r.bytesPerStep(), r.nsPerStep(), r.gbps(),
+                    r.gbpsMin(), r.gbpsMax(), i + 1 < rows.size() ? "," : ""));
+        }
+        b.append("]\n");
+        try {
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".bench-", ".json");
+            Files.writeString(tmp, b, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StreamfoldException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** The bound step program of {@code m} for an interpreter run over a slice of d elements. */
+    static StepProgram stepProgram(StreamingMatrix m, long d, List<Tensor> values) {
+        return StepProgram.build(m, ParamLayout.types(values), new Type(DType.F32, new Shape(Math.toIntExact(d))));
+    }
+
+    static KernelEval.Bound bind(StreamingMatrix m) {
+        return KernelEval.bind(m, Bindings.NONE, DType.F32);
+    }
+
+    static StreamingRunner runner(StreamingMatrix m, long d, int threads) {
+        KernelEval.Bound b = bind(m);
+        return new StreamingRunner(b.kernel(), b.params(), d, threads);
+    }
+}
