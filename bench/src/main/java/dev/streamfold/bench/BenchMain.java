@@ -11,6 +11,7 @@ import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StepProgram;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,6 +34,8 @@ public final class BenchMain {
     static final String COMPOSE3 = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
     static final String SCAN = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])";
     static final int SCAN_STEPS = 256;
+    /** The whole-scan case's slice: its three state buffers (24 MiB) do not fit in L2 and crowd L3. */
+    static final long SCAN_D = 1L << 21;
 
     /** One row of the report. */
     record Row(String kase, String variant, long d, String dtype, int threads, long bytesPerStep, double nsPerStep,
@@ -52,33 +55,44 @@ public final class BenchMain {
     static int run(String[] argv, PrintStream out) {
         boolean quick = false;
         Path json = null;
+        long onlySize = 0;
+        int onlyThreads = 0;
+        String onlyCase = null;
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
                 case "--quick" -> quick = true;
+                case "--size" -> onlySize = Long.parseLong(value(argv, ++i, "--size"));
+                case "--threads" -> onlyThreads = Integer.parseInt(value(argv, ++i, "--threads"));
+                case "--case" -> onlyCase = value(argv, ++i, "--case");
                 case "--json" -> {
                     if (i + 1 >= argv.length) {
                         throw new StreamfoldException("bench: option --json needs a value");
                     }
                     json = Path.of(argv[++i]);
                 }
-                default -> throw new StreamfoldException("bench: unknown option '" + argv[i] + "' (options: --quick, --json FILE)");
+                default -> throw new StreamfoldException("bench: unknown option '" + argv[i]
+                        + "' (options: --quick, --json FILE, --case compose3|scan, --size D, --threads K)");
             }
         }
         int all = Runtime.getRuntime().availableProcessors();
-        int[] threadCounts = all == 1 ? new int[] {1} : new int[] {1, all};
-        long[] sizes = quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};
+        int[] threadCounts = onlyThreads > 0 ? new int[] {onlyThreads} : all == 1 ? new int[] {1} : new int[] {1, all};
+        long[] sizes = onlySize > 0 ? new long[] {onlySize} : quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};
         Timing timing = quick ? new Timing(0.3, 5) : new Timing(1.0, 11);
         out.printf(Locale.ROOT, "Streamfold bench (%s): float32, %d hardware threads; medians over %d interleaved rounds (min-max)%n",
                 quick ? "quick" : "full", all, timing.rounds());
         List<Row> rows = new ArrayList<>();
-        for (long d : sizes) {
-            for (int threads : threadCounts) {
-                rows.addAll(compose3(d, threads, timing, d <= (1L << 20)));
+        if (onlyCase == null || onlyCase.equals("compose3")) {
+            for (long d : sizes) {
+                for (int threads : threadCounts) {
+                    rows.addAll(compose3(d, threads, timing, d <= (1L << 20)));
+                }
             }
         }
-        long scanD = quick ? 1L << 14 : 1L << 18;
-        for (int threads : threadCounts) {
-            rows.addAll(scan(scanD, threads, timing));
+        if (onlyCase == null || onlyCase.equals("scan")) {
+            long scanD = onlySize > 0 ? onlySize : quick ? 1L << 16 : SCAN_D;
+            for (int threads : threadCounts) {
+                rows.addAll(scan(scanD, threads, timing));
+            }
         }
         print(out, rows);
         if (json != null) {
@@ -89,6 +103,13 @@ public final class BenchMain {
     }
 
     record Timing(double warmupSeconds, int rounds) {}
+
+    private static String value(String[] argv, int i, String option) {
+        if (i >= argv.length) {
+            throw new StreamfoldException("bench: option " + option + " needs a value");
+        }
+        return argv[i];
+    }
 
     /** Something that runs whole steps and knows the bytes a step must move. */
     interface Variant extends AutoCloseable {
@@ -113,7 +134,7 @@ public final class BenchMain {
                 MatrixBinder.parse("prefix_sum"));
         try (Arena arena = Arena.ofShared()) {
             MemorySegment x = Buffers.random(arena, d, 1);
-            MemorySegment y = arena.allocate(d * 4, 64);
+            MemorySegment y = StreamBuffers.allocate(arena, d * 4);
             List<Variant> vs = new ArrayList<>();
             vs.add(new Variants.Copy(x, y, d, threads));
             vs.add(new Variants.Kernel("fused", fused, x, y, d, threads));
@@ -130,7 +151,7 @@ public final class BenchMain {
         StreamingMatrix m = MatrixBinder.parse(SCAN);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment x = Buffers.random(arena, d * SCAN_STEPS, 2);
-            MemorySegment y = arena.allocate(d * SCAN_STEPS * 4, 64);
+            MemorySegment y = StreamBuffers.allocate(arena, d * SCAN_STEPS * 4);
             List<Variant> vs = new ArrayList<>();
             vs.add(new Variants.Copy(x.asSlice(0, d * 4), y.asSlice(0, d * 4), d, threads));
             vs.add(new Variants.WholeScan(m, x, y, d, SCAN_STEPS, threads));

@@ -1,5 +1,6 @@
 package dev.streamfold.bench;
 
+import dev.streamfold.runtime.StreamBuffers;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,7 +12,7 @@ final class Buffers {
 
     /** {@code n} float32 values uniform in [-1, 1), 64-byte aligned. */
     static MemorySegment random(Arena arena, long n, long seed) {
-        MemorySegment s = arena.allocate(n * 4, 64);
+        MemorySegment s = StreamBuffers.allocate(arena, n * 4);
         SplittableRandom r = new SplittableRandom(seed);
         for (long i = 0; i < n; i++) {
             s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));

@@ -8,6 +8,7 @@ import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StepProgram;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -119,7 +120,7 @@ final class Variants {
             buffers.add(x);
             for (int i = 0; i < factors.size(); i++) {
                 passes.add(BenchMain.runner(factors.get(i), d, threads));
-                buffers.add(i + 1 < factors.size() ? arena.allocate(d * 4, 64) : y);
+                buffers.add(i + 1 < factors.size() ? StreamBuffers.allocate(arena, d * 4) : y);
             }
         }
 

@@ -11,6 +11,7 @@ import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.StepKernel;
+import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -89,8 +90,8 @@ public final class KernelEval {
         try (Arena arena = Arena.ofShared();
                 StreamingRunner r = new StreamingRunner(b.kernel(), b.params(), d, threads)) {
             long bytes = (long) x.size() * (dtype == DType.F32 ? 4 : 8);
-            MemorySegment xs = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
-            MemorySegment ys = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+            MemorySegment xs = StreamBuffers.allocate(arena, bytes);
+            MemorySegment ys = StreamBuffers.allocate(arena, bytes);
             double[] src = x.raw();
             for (int i = 0; i < src.length; i++) {
                 if (dtype == DType.F32) {

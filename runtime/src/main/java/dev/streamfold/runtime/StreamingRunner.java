@@ -53,7 +53,7 @@ public final class StreamingRunner implements AutoCloseable {
         this.state = new MemorySegment[kernel.stateCount()];
         long bytes = length * kernel.elementType().bytes();
         for (int i = 0; i < state.length; i++) {
-            state[i] = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+            state[i] = StreamBuffers.allocate(arena, bytes);
         }
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "streamfold-worker");

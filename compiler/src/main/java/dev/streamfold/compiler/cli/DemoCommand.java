@@ -11,6 +11,7 @@ import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -70,8 +71,8 @@ final class DemoCommand {
         double[] stepSeconds = new double[steps];
         try (Arena arena = Arena.ofShared();
                 StreamingRunner r = new StreamingRunner(bound.kernel(), bound.params(), d, threads)) {
-            MemorySegment x = arena.allocate(bytesPerBuffer, 64);
-            MemorySegment y = arena.allocate(bytesPerBuffer, 64);
+            MemorySegment x = StreamBuffers.allocate(arena, bytesPerBuffer);
+            MemorySegment y = StreamBuffers.allocate(arena, bytesPerBuffer);
             for (long i = 0; i < d; i++) {
                 x.setAtIndex(ValueLayout.JAVA_FLOAT, i, input(i));
             }

@@ -39,6 +39,9 @@ public final class VectorBackend {
     /** Elements of the slice per whole-scan block (state of a block stays in L1/L2). */
     public static final int SCAN_BLOCK = 4096;
 
+    /** Most elements one call of the element loop takes (an int-indexed counted loop). */
+    public static final int CALL = 1 << 20;
+
     private static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
     private static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
     private static final ClassName DOUBLE_VECTOR = ClassName.get("jdk.incubator.vector", "DoubleVector");
@@ -66,7 +69,9 @@ public final class VectorBackend {
                 .addParameter(long.class, "from")
                 .addParameter(long.class, "to");
         step.addCode(prologue(k, scalar, f32));
-        step.addStatement("loop($L)", loopArgs(k, splatted, "from", "from", "from", "to - from", "state"));
+        step.beginControlFlow("for (long at = from; at < to; at += $L)", CALL)
+                .addStatement("loop($L)", loopArgs(k, splatted, "at", "at", "at", "(int) Math.min(" + CALL + ", to - at)", "state"))
+                .endControlFlow();
 
         MethodSpec.Builder scan = MethodSpec.methodBuilder("scan")
                 .addAnnotation(Override.class)
@@ -81,7 +86,7 @@ public final class VectorBackend {
                 .addParameter(long.class, "from")
                 .addParameter(long.class, "to");
         scan.beginControlFlow("for (long block = from; block < to; block += $L)", SCAN_BLOCK)
-                .addStatement("long n = Math.min($L, to - block)", SCAN_BLOCK)
+                .addStatement("int n = (int) Math.min($L, to - block)", SCAN_BLOCK)
                 .beginControlFlow("for (int k = 0; k < steps; k++)")
                 .addStatement("long t = t0 + k")
                 .addStatement("long row = k * rowStride + block")
@@ -100,13 +105,13 @@ public final class VectorBackend {
             loop.addParameter(MemorySegment.class, "state" + b);
         }
         loop.addParameter(long.class, "xAt").addParameter(long.class, "yAt").addParameter(long.class, "stateAt")
-                .addParameter(long.class, "n");
+                .addParameter(int.class, "n");
         loop.addJavadoc("Elements {@code [0, n)} of one step: x, y and the state buffers start at the given element offsets.\n");
         for (int s : splatted) {
             loop.addStatement("$T s$LV = $T.broadcast(SPECIES, s$L)", vector, s, vector, s);
         }
-        loop.addStatement("long i = 0");
-        loop.addStatement("long bound = SPECIES.loopBound(n)");
+        loop.addStatement("int i = 0");
+        loop.addStatement("int bound = SPECIES.loopBound(n)");
         loop.beginControlFlow("for (; i < bound; i += SPECIES.length())");
         for (KStmt s : k.body()) {
             loop.addCode(laneVector(s, vector));
