@@ -37,7 +37,7 @@ import javax.lang.model.element.Modifier;
  */
 public final class VectorBackend {
     /** Elements of the slice per whole-scan block (state of a block stays in L1/L2). */
-    public static final int SCAN_BLOCK = 4096;
+    public static final int SCAN_BLOCK = 16384;
 
     /** Most elements one call of the element loop takes (an int-indexed counted loop). */
     public static final int CALL = 1 << 20;
