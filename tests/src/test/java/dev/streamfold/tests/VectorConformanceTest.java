@@ -72,6 +72,40 @@ class VectorConformanceTest {
     }
 
     @Test
+    void multiLeafInputsRunOneKernelWithStatePerLeaf() {
+        StreamingMatrix m = OperatorTable.compose3();
+        Random r = new Random(11);
+        List<Tensor> leaves = List.of(OperatorTable.random(r, new Shape(6, 3, 7)), OperatorTable.random(r, new Shape(6, 40)),
+                OperatorTable.random(r, new Shape(6, 1)));
+        List<Tensor> want = StreamingEval.multiplyLeaves(m, Bindings.NONE, leaves);
+        KernelEval.Bound b = KernelEval.bind(m, Bindings.NONE, DType.F64);
+        long[] lengths = leaves.stream().mapToLong(t -> t.size() / 6).toArray();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+                dev.streamfold.runtime.MultiLeafRunner runner = new dev.streamfold.runtime.MultiLeafRunner(
+                        b.kernel(), b.params(), lengths, 2)) {
+            List<java.lang.foreign.MemorySegment> xs = new ArrayList<>();
+            List<java.lang.foreign.MemorySegment> ys = new ArrayList<>();
+            for (Tensor leaf : leaves) {
+                xs.add(arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_DOUBLE, leaf.raw()));
+                ys.add(arena.allocate(leaf.size() * 8L));
+            }
+            for (int t = 0; t < 6; t++) {
+                List<java.lang.foreign.MemorySegment> xt = new ArrayList<>();
+                List<java.lang.foreign.MemorySegment> yt = new ArrayList<>();
+                for (int i = 0; i < leaves.size(); i++) {
+                    xt.add(xs.get(i).asSlice(t * lengths[i] * 8, lengths[i] * 8));
+                    yt.add(ys.get(i).asSlice(t * lengths[i] * 8, lengths[i] * 8));
+                }
+                runner.next(xt, yt);
+            }
+            for (int i = 0; i < leaves.size(); i++) {
+                double[] got = ys.get(i).toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+                OperatorTable.assertClose(want.get(i), new Tensor(DType.F64, leaves.get(i).shape(), got), DType.F64, "leaf " + i);
+            }
+        }
+    }
+
+    @Test
     void sameStructureReusesOneClass() {
         KernelEval.Bound a = KernelEval.bind(OperatorTable.parse("prefix_sum @ diagonal([1, 2, 3])"), Bindings.NONE, DType.F32);
         int after = dev.streamfold.compiler.vector.VectorKernels.cachedClasses();
