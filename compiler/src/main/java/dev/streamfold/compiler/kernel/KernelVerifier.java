@@ -66,8 +66,9 @@ public final class KernelVerifier {
                 throw new IllegalStateException("mixes lane and scalar values: " + KernelPrinter.line(s));
             }
         }
-        int p = s.op() instanceof KOp.ParamScalar ps ? ps.param() : s.op() instanceof KOp.ParamAtStep pa ? pa.param() : 0;
-        if (p < 0 || p >= Math.max(1, k.paramCount()) && p != 0) {
+        Integer param = s.op() instanceof KOp.ParamScalar ps ? Integer.valueOf(ps.param())
+                : s.op() instanceof KOp.ParamAtStep pa ? Integer.valueOf(pa.param()) : null;
+        if (param != null && (param < 0 || param >= k.paramCount())) {
             throw new IllegalStateException("parameter out of range: " + KernelPrinter.line(s));
         }
         if (lane.put(s.id(), s.op().isLane()) != null) {
