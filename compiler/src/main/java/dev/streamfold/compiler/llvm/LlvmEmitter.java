@@ -24,7 +24,8 @@ import java.util.TreeSet;
  * {@code fadd/fsub/fmul/fdiv}, {@code llvm.fma} for the kernel's explicit fused multiply-adds and no other
  * contraction, no fast-math flags. Scalars of float32 kernels are computed in float after rounding the float64
  * parameter value; {@code exp}, {@code log} and {@code pow} of float32 values are computed in double and rounded,
- * as the Vector API backend does.
+ * as the Vector API backend does. Those three call the C library, which may differ from Java's {@code Math} in the
+ * last place; {@code pow} follows Java's special cases.
  *
  * <p>The host form (this class) exports two C-ABI functions per kernel, for {@link LlvmHostKernel}:
  *
@@ -483,12 +484,34 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             }
         }
         String call = "call double " + fn + "(" + String.join(", ", wide) + ")";
-        if (bytes == 4) {
-            f.line(v + ".f64 = " + call);
-            f.define(id, v + " = fptrunc double " + v + ".f64 to float");
-        } else {
-            f.define(id, v + " = " + call);
+        String result = bytes == 4 || op.equals("pow") ? v + ".f64" : v;
+        f.line(result + " = " + call);
+        if (op.equals("pow")) {
+            result = javaPow(f, v, wide.get(0), wide.get(1), result);
         }
+        if (bytes == 4) {
+            f.define(id, v + " = fptrunc double " + result + " to float");
+        } else {
+            f.operands.put(id, result);
+        }
+    }
+
+    /**
+     * Java's {@code Math.pow} where it differs from C's: NaN for a NaN exponent and for {@code (±1) ** ±inf}, where
+     * C gives 1.
+     */
+    private String javaPow(Fn f, String v, String base, String exponent, String c) {
+        String fabs = "@llvm.fabs.f64";
+        declare("declare double " + fabs + "(double)");
+        f.line(v + ".nanexp = fcmp uno " + exponent + ", 0.0");
+        f.line(v + ".absbase = call double " + fabs + "(" + base + ")");
+        f.line(v + ".absexp = call double " + fabs + "(" + exponent + ")");
+        f.line(v + ".unitbase = fcmp oeq double " + v + ".absbase, 1.0");
+        f.line(v + ".infexp = fcmp oeq double " + v + ".absexp, 0x7FF0000000000000");
+        f.line(v + ".unitinf = and i1 " + v + ".unitbase, " + v + ".infexp");
+        f.line(v + ".nan = or i1 " + v + ".nanexp, " + v + ".unitinf");
+        f.line(v + ".java = select i1 " + v + ".nan, double 0x7FF8000000000000, double " + c);
+        return v + ".java";
     }
 
     /** {@code @llvm.NAME.f32/f64}, declared. */
