@@ -77,7 +77,10 @@ public final class KernelEval {
         };
     }
 
-    /** Applies the bound kernel to x of shape {@code [n, slice...]} with a fresh state. */
+    /**
+     * Applies the bound kernel to x of shape {@code [n, slice...]} with a fresh state. x and y live in a shared
+     * arena, since the runner's worker threads read and write them.
+     */
     public static Tensor multiply(Bound b, Tensor x, DType dtype, int threads) {
         if (x.shape().rank() < 1) {
             throw new StreamfoldException("input must have a leading step axis, got shape " + x.shape());
@@ -86,7 +89,7 @@ public final class KernelEval {
         long d = n == 0 ? 0 : x.size() / n;
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
         ValueLayout.OfDouble g = ValueLayout.JAVA_DOUBLE;
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();
                 StreamingRunner r = new StreamingRunner(b.kernel(), b.params(), d, threads)) {
             long bytes = (long) x.size() * (dtype == DType.F32 ? 4 : 8);
             MemorySegment xs = arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
