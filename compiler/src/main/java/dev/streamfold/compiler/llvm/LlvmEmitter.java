@@ -116,8 +116,6 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         return out.toString();
     }
 
-    // ---- what the GPU form overrides ----
-
     /** The module's triple, or null to leave it to the toolchain (the host's). */
     protected String targetTriple() {
         return null;
@@ -157,8 +155,6 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected List<String> entryFunctions() {
         return List.of(hostLoop(), hostStep(), hostScan());
     }
-
-    // ---- host form ----
 
     private String hostLoop() {
         List<String> args = new ArrayList<>();
@@ -274,8 +270,6 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         a.add("i64 " + n);
         f.line("call void @" + name + "_loop(" + String.join(", ", a) + ")");
     }
-
-    // ---- shared by both forms ----
 
     private String scalarsType() {
         List<String> t = new ArrayList<>();
@@ -430,46 +424,44 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     private void unary(Fn f, int id, Unary.Kind kind, String a) {
         String v = "%v" + id;
         String t = type;
-        switch (kind) {
-            case NEG -> f.define(id, v + " = fneg " + t + " " + a);
-            case ABS -> f.define(id, v + " = call " + t + " " + intrinsic("fabs", 1) + "(" + t + " " + a + ")");
-            case SQRT -> f.define(id, v + " = call " + t + " " + intrinsic("sqrt", 1) + "(" + t + " " + a + ")");
-            case SQUARE -> f.define(id, v + " = fmul " + t + " " + a + ", " + a);
-            case RECIPROCAL -> f.define(id, v + " = fdiv " + t + " 1.0, " + a);
+        String op = kind.name().toLowerCase(Locale.ROOT);
+        String instruction = switch (kind) {
+            case NEG -> "fneg " + t + " " + a;
+            case ABS -> "call " + t + " " + intrinsic("fabs", 1) + "(" + t + " " + a + ")";
+            case SQRT -> "call " + t + " " + intrinsic("sqrt", 1) + "(" + t + " " + a + ")";
+            case SQUARE -> "fmul " + t + " " + a + ", " + a;
+            case RECIPROCAL -> "fdiv " + t + " 1.0, " + a;
             case SIGN -> {
                 f.line(v + ".nonzero = fcmp one " + t + " " + a + ", 0.0");
-                f.line(v + ".unit = call " + t + " " + intrinsic("copysign", 2) + "(" + t + " 1.0, " + t + " " + a + ")");
-                f.define(id, v + " = select i1 " + v + ".nonzero, " + t + " " + v + ".unit, " + t + " " + a);
+                f.line(v + ".unit = call " + t + " " + intrinsic("copysign", 2) + "(" + t + " 1.0, " + t + " " + a
+                        + ")");
+                yield "select i1 " + v + ".nonzero, " + t + " " + v + ".unit, " + t + " " + a;
             }
-            case EXP, LOG -> {
-                String op = kind.name().toLowerCase(Locale.ROOT);
-                checkSupported(op);
-                inDouble(f, id, op, List.of(a));
-            }
-        }
+            case EXP, LOG -> inDouble(f, id, op, List.of(a));
+        };
+        f.define(id, v + " = " + instruction);
     }
 
     private void binary(Fn f, int id, Binary.Kind kind, String a, String b) {
-        String v = "%v" + id;
         String t = type;
-        switch (kind) {
-            case ADD -> f.define(id, v + " = fadd " + t + " " + a + ", " + b);
-            case SUB -> f.define(id, v + " = fsub " + t + " " + a + ", " + b);
-            case MUL -> f.define(id, v + " = fmul " + t + " " + a + ", " + b);
-            case DIV -> f.define(id, v + " = fdiv " + t + " " + a + ", " + b);
-            case MAX -> f.define(id, v + " = call " + t + " " + intrinsic("maximum", 2) + "(" + t + " " + a + ", " + t
-                    + " " + b + ")");
-            case MIN -> f.define(id, v + " = call " + t + " " + intrinsic("minimum", 2) + "(" + t + " " + a + ", " + t
-                    + " " + b + ")");
-            case POW -> {
-                checkSupported("pow");
-                inDouble(f, id, "pow", List.of(a, b));
-            }
-        }
+        String instruction = switch (kind) {
+            case ADD -> "fadd " + t + " " + a + ", " + b;
+            case SUB -> "fsub " + t + " " + a + ", " + b;
+            case MUL -> "fmul " + t + " " + a + ", " + b;
+            case DIV -> "fdiv " + t + " " + a + ", " + b;
+            case MAX -> "call " + t + " " + intrinsic("maximum", 2) + "(" + t + " " + a + ", " + t + " " + b + ")";
+            case MIN -> "call " + t + " " + intrinsic("minimum", 2) + "(" + t + " " + a + ", " + t + " " + b + ")";
+            case POW -> inDouble(f, id, "pow", List.of(a, b));
+        };
+        f.define(id, "%v" + id + " = " + instruction);
     }
 
-    /** A libm function computed in double: float32 operands are widened and the result rounded once. */
-    private void inDouble(Fn f, int id, String op, List<String> args) {
+    /**
+     * A libm function computed in double: float32 operands are widened and the result rounded once. Writes the
+     * instructions before the last and returns the last, which defines the value.
+     */
+    private String inDouble(Fn f, int id, String op, List<String> args) {
+        checkSupported(op);
         String v = "%v" + id;
         String fn = "@llvm." + op + ".f64";
         declare("declare double " + fn + "(" + String.join(", ", args.stream().map(x -> "double").toList()) + ")");
@@ -484,23 +476,24 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             }
         }
         String call = "call double " + fn + "(" + String.join(", ", wide) + ")";
-        String result = bytes == 4 || op.equals("pow") ? v + ".f64" : v;
-        f.line(result + " = " + call);
         if (op.equals("pow")) {
-            result = javaPow(f, v, wide.get(0), wide.get(1), result);
+            f.line(v + ".c = " + call);
+            String nan = javaPowIsNaN(f, v, wide.get(0), wide.get(1));
+            call = "select i1 " + nan + ", double 0x7FF8000000000000, double " + v + ".c";
         }
         if (bytes == 4) {
-            f.define(id, v + " = fptrunc double " + result + " to float");
-        } else {
-            f.operands.put(id, result);
+            f.line(v + ".f64 = " + call);
+            return "fptrunc double " + v + ".f64 to float";
         }
+        return call;
     }
 
     /**
-     * Java's {@code Math.pow} where it differs from C's: NaN for a NaN exponent and for {@code (±1) ** ±inf}, where
-     * C gives 1.
+     * Where Java's {@code Math.pow} is NaN and C's {@code pow} is 1: a NaN exponent, or {@code (±1) ** ±inf}.
+     *
+     * @return the i1 that is true there
      */
-    private String javaPow(Fn f, String v, String base, String exponent, String c) {
+    private String javaPowIsNaN(Fn f, String v, String base, String exponent) {
         String fabs = "@llvm.fabs.f64";
         declare("declare double " + fabs + "(double)");
         f.line(v + ".nanexp = fcmp uno " + exponent + ", 0.0");
@@ -510,8 +503,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line(v + ".infexp = fcmp oeq double " + v + ".absexp, 0x7FF0000000000000");
         f.line(v + ".unitinf = and i1 " + v + ".unitbase, " + v + ".infexp");
         f.line(v + ".nan = or i1 " + v + ".nanexp, " + v + ".unitinf");
-        f.line(v + ".java = select i1 " + v + ".nan, double 0x7FF8000000000000, double " + c);
-        return v + ".java";
+        return v + ".nan";
     }
 
     /** {@code @llvm.NAME.f32/f64}, declared. */
