@@ -21,7 +21,8 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>x, y and the state buffers must be native segments (allocated by an {@link Arena}, as {@code StreamingRunner}
  * and {@code KernelEval} do), aligned to their element size, writable where written and large enough for the
- * call; violations throw {@link IllegalArgumentException} before any native code runs. Parameter arrays are copied
+ * call; violations throw {@link IllegalArgumentException} before any native code runs. x and y may be the same
+ * memory (in place); state buffers must not overlap x, y or each other (the compiled loop assumes so). Parameter arrays are copied
  * to native memory of a confined arena for each call. Thread-safe; the compiled module lives as long as the kernel.
  */
 public final class LlvmHostKernel implements StepKernel {
