@@ -78,7 +78,10 @@ public final class KernelEval {
         };
     }
 
-    /** Applies the bound kernel to x of shape {@code [n, slice...]} with a fresh state. */
+    /**
+     * Applies the bound kernel to x of shape {@code [n, slice...]} with a fresh state. x and y live in a shared
+     * arena, since the runner's worker threads read and write them.
+     */
     public static Tensor multiply(Bound b, Tensor x, DType dtype, int threads) {
         if (x.shape().rank() < 1) {
             throw new StreamfoldException("input must have a leading step axis, got shape " + x.shape());

@@ -1,7 +1,8 @@
 package dev.streamfold.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.ir.DType;

@@ -12,6 +12,7 @@ import org.bytedeco.llvm.LLVM.LLVMContextRef;
 import org.bytedeco.llvm.LLVM.LLVMErrorRef;
 import org.bytedeco.llvm.LLVM.LLVMMemoryBufferRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
+import org.bytedeco.llvm.LLVM.LLVMOrcDefinitionGeneratorRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcJITTargetMachineBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcLLJITBuilderRef;
 import org.bytedeco.llvm.LLVM.LLVMOrcLLJITRef;
@@ -161,6 +162,8 @@ public final class LlvmToolchain {
     /**
      * Compiles a module for this process's CPU with ORC LLJIT: parse, verify, O3 with the host CPU's name and
      * features (so AVX-512 is used where the host has it), then machine code generated on the first lookup.
+     * Calls the optimizer or code generator introduces ({@code memmove}, libm functions) resolve to this
+     * process's symbols.
      *
      * @return the loaded module; closing it frees its code
      * @throws LlvmException if the module does not parse or verify, targets another architecture, or LLJIT
@@ -199,6 +202,17 @@ public final class LlvmToolchain {
             check(LLVMOrcCreateLLJIT(jit, builder), "cannot create an LLJIT for module '" + name + "'");
         } catch (RuntimeException e) {
             LLVMOrcDisposeThreadSafeModule(threadSafeModule);
+            throw e;
+        }
+        try {
+            LLVMOrcDefinitionGeneratorRef processSymbols = new LLVMOrcDefinitionGeneratorRef();
+            check(LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(processSymbols,
+                    LLVMOrcLLJITGetGlobalPrefix(jit), null, null),
+                    "cannot resolve this process's symbols for module '" + name + "'");
+            LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), processSymbols);
+        } catch (RuntimeException e) {
+            LLVMOrcDisposeThreadSafeModule(threadSafeModule);
+            consumeQuietly(LLVMOrcDisposeLLJIT(jit));
             throw e;
         }
         try {

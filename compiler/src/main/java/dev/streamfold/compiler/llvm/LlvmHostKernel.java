@@ -1,0 +1,196 @@
+package dev.streamfold.compiler.llvm;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.ir.DType;
+import dev.streamfold.runtime.ElementType;
+import dev.streamfold.runtime.StepKernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * A step kernel compiled for this CPU from {@link LlvmEmitter#host}'s module, called through
+ * {@code java.lang.foreign}.
+ *
+ * <p>x, y and the state buffers must be native segments (allocated by an {@link Arena}, as {@code StreamingRunner}
+ * and {@code KernelEval} do), aligned to their element size, writable where written and large enough for the
+ * call; violations throw {@link IllegalArgumentException} before any native code runs. x and y may be the same
+ * memory (in place); state buffers must not overlap x, y or each other (the compiled loop assumes so). Parameter arrays are copied
+ * to native memory of a confined arena for each call. Thread-safe; the compiled module lives as long as the kernel.
+ */
+public final class LlvmHostKernel implements StepKernel {
+    private static final FunctionDescriptor STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor SCAN = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG);
+
+    private final HostModule module;
+    private final ElementType elementType;
+    private final int bytes;
+    private final int paramCount;
+    private final int stateCount;
+    private final MethodHandle step;
+    private final MethodHandle scan;
+
+    private LlvmHostKernel(HostModule module, String name, StepKernelIr k) {
+        this.module = module;
+        this.elementType = k.dtype() == DType.F32 ? ElementType.FLOAT32 : ElementType.FLOAT64;
+        this.bytes = k.dtype() == DType.F32 ? 4 : 8;
+        this.paramCount = k.paramCount();
+        this.stateCount = k.stateCount();
+        this.step = bind(module, name + "_step", STEP);
+        this.scan = bind(module, name + "_scan", SCAN);
+    }
+
+    /**
+     * Renders, JIT-compiles and binds {@code k}.
+     *
+     * @param name the kernel's symbol prefix (see {@link LlvmEmitter})
+     * @throws LlvmException if LLVM rejects the module
+     */
+    public static LlvmHostKernel compile(LlvmToolchain toolchain, StepKernelIr k, String name, String description) {
+        HostModule module = toolchain.jitHost(LlvmEmitter.host(k, name, description));
+        try {
+            return new LlvmHostKernel(module, name, k);
+        } catch (RuntimeException e) {
+            module.close();
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle bind(HostModule module, String symbol, FunctionDescriptor descriptor) {
+        return Linker.nativeLinker().downcallHandle(module.lookup(symbol), descriptor);
+    }
+
+    /** The compiled module's name. */
+    public String moduleName() {
+        return module.name();
+    }
+
+    @Override
+    public ElementType elementType() {
+        return elementType;
+    }
+
+    @Override
+    public int paramCount() {
+        return paramCount;
+    }
+
+    @Override
+    public int stateCount() {
+        return stateCount;
+    }
+
+    @Override
+    public void step(long t, double[][] params, MemorySegment x, MemorySegment y, MemorySegment[] state, long from,
+            long to) {
+        if (t < 0 || from < 0 || to < from) {
+            throw new IllegalArgumentException("step " + t + " on [" + from + ", " + to + ") is not a valid call");
+        }
+        long need = to * bytes;
+        requireBuffer("x", x, need, false);
+        requireBuffer("y", y, need, true);
+        requireStates(state, need);
+        if (from == to) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment[] p = nativeParams(arena, params);
+            step.invokeExact(t, p[0], p[1], x, y, statePointers(arena, state), from, to);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void scan(long t0, int steps, double[][] params, MemorySegment x, MemorySegment y, long rowStride,
+            MemorySegment[] state, long from, long to) {
+        if (t0 < 0 || steps < 0 || rowStride < 0 || from < 0 || to < from) {
+            throw new IllegalArgumentException("scan of " + steps + " steps from " + t0 + " on [" + from + ", " + to
+                    + ") with row stride " + rowStride + " is not a valid call");
+        }
+        long rows = steps == 0 ? 0 : Math.addExact(Math.multiplyExact(steps - 1L, rowStride), to) * bytes;
+        requireBuffer("x", x, rows, false);
+        requireBuffer("y", y, rows, true);
+        requireStates(state, to * bytes);
+        if (from == to || steps == 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment[] p = nativeParams(arena, params);
+            scan.invokeExact(t0, steps, p[0], p[1], x, y, rowStride, statePointers(arena, state), from, to);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The parameter pointer array and the length array, with the arrays they point to, in {@code arena}. */
+    private MemorySegment[] nativeParams(Arena arena, double[][] params) {
+        if (params.length != paramCount) {
+            throw new IllegalArgumentException("kernel takes " + paramCount + " parameters, got " + params.length);
+        }
+        if (paramCount == 0) {
+            return new MemorySegment[] {MemorySegment.NULL, MemorySegment.NULL};
+        }
+        MemorySegment pointers = arena.allocate(ADDRESS, paramCount);
+        MemorySegment lens = arena.allocate(JAVA_LONG, paramCount);
+        for (int p = 0; p < paramCount; p++) {
+            if (params[p].length == 0) {
+                throw new IllegalArgumentException("parameter " + p + " is empty");
+            }
+            pointers.setAtIndex(ADDRESS, p, arena.allocateFrom(JAVA_DOUBLE, params[p]));
+            lens.setAtIndex(JAVA_LONG, p, params[p].length);
+        }
+        return new MemorySegment[] {pointers, lens};
+    }
+
+    private MemorySegment statePointers(Arena arena, MemorySegment[] state) {
+        if (stateCount == 0) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment pointers = arena.allocate(ADDRESS, stateCount);
+        for (int b = 0; b < stateCount; b++) {
+            pointers.setAtIndex(ADDRESS, b, state[b]);
+        }
+        return pointers;
+    }
+
+    private void requireStates(MemorySegment[] state, long need) {
+        if (state.length != stateCount) {
+            throw new IllegalArgumentException("kernel has " + stateCount + " state buffers, got " + state.length);
+        }
+        for (int b = 0; b < stateCount; b++) {
+            requireBuffer("state" + b, state[b], need, true);
+        }
+    }
+
+    private void requireBuffer(String what, MemorySegment s, long need, boolean written) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException("the LLVM host backend runs native code, which cannot reach heap "
+                    + "memory: " + what + " must be a native segment (allocated by an Arena)");
+        }
+        if (s.address() % bytes != 0) {
+            throw new IllegalArgumentException(what + " at address " + s.address() + " is not aligned to its "
+                    + bytes + "-byte elements");
+        }
+        if (s.byteSize() < need) {
+            throw new IllegalArgumentException(what + " has " + s.byteSize() + " bytes, the call needs " + need);
+        }
+        if (written && s.isReadOnly()) {
+            throw new IllegalArgumentException(what + " is read-only");
+        }
+    }
+}
