@@ -61,21 +61,24 @@ public final class KernelEval {
         return switch (q) {
             case MULTIPLY -> multiply(b, x, dtype, threads);
             case MATERIALIZE -> multiply(b, eye(n, dtype), dtype, threads);
-            case ROW_NORMS_SQUARED -> {
-                Tensor a = multiply(b, eye(n, dtype), dtype, threads);
-                double[] r = new double[n];
-                double[] d = a.raw();
-                for (int i = 0; i < n; i++) {
-                    double s = 0;
-                    for (int j = 0; j < n; j++) {
-                        double v = d[i * n + j];
-                        s += v * v;
-                    }
-                    r[i] = dtype.round(s);
-                }
-                yield new Tensor(dtype, new Shape(n), r);
-            }
+            case ROW_NORMS_SQUARED -> rowNormsSquared(multiply(b, eye(n, dtype), dtype, threads), dtype);
         };
+    }
+
+    /** Squared norms of the rows of an n x n matrix, summed in float64, rounded to {@code dtype}. */
+    public static Tensor rowNormsSquared(Tensor a, DType dtype) {
+        int n = a.shape().dim(0);
+        double[] r = new double[n];
+        double[] d = a.raw();
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                double v = d[i * n + j];
+                s += v * v;
+            }
+            r[i] = dtype.round(s);
+        }
+        return new Tensor(dtype, new Shape(n), r);
     }
 
     /**
@@ -112,7 +115,8 @@ public final class KernelEval {
         }
     }
 
-    static Tensor eye(int n, DType dtype) {
+    /** The n x n identity: the input whose image is the materialized matrix. */
+    public static Tensor eye(int n, DType dtype) {
         double[] d = new double[n * n];
         for (int i = 0; i < n; i++) {
             d[i * n + i] = 1;

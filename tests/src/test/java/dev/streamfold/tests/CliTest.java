@@ -41,7 +41,7 @@ class CliTest {
     void prefixSumOfOneToFourOnEveryBackend(@TempDir Path dir) throws IOException {
         Path in = dir.resolve("x.json");
         Files.writeString(in, "[[1], [2], [3], [4]]");
-        for (String backend : List.of("interpreter", "vector")) {
+        for (String backend : List.of("interpreter", "vector", "llvm")) {
             for (String dtype : List.of("float64", "float32")) {
                 Map<String, Object> o = json(run("eval", "--expr", "prefix_sum", "--input", in.toString(), "--backend", backend,
                         "--dtype", dtype));
@@ -88,6 +88,35 @@ class CliTest {
     }
 
     @Test
+    void cudaBackendWithoutADriverSaysSo() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.streamfold.runtime.cuda.CudaDriver.isAvailable(),
+                "a CUDA driver is present: the GPU conformance suite covers --backend cuda");
+        Result r = run("eval", "--expr", "prefix_sum", "--materialize", "3", "--backend", "cuda");
+        assertEquals(2, r.status());
+        assertEquals("", r.out());
+        assertEquals("error: --backend cuda: CUDA driver libcuda.so.1 not found: the cuda backend needs an NVIDIA driver; "
+                + "use --backend vector or llvm\n", r.err().replace("\r", ""));
+    }
+
+    @Test
+    void compilePtxWritesAssemblableKernelsAndManifest(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("ptx");
+        Result r = run("compile", "--expr", "prefix_sum @ momentum_sgd(0.9, [1, 0.5])", "--backend", "ptx", "--arch", "sm_80",
+                "--dtype", "float32", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        try (Stream<Path> files = Files.list(out)) {
+            List<Path> ptx = files.filter(p -> p.toString().endsWith(".ptx")).toList();
+            assertEquals(1, ptx.size());
+            String text = Files.readString(ptx.get(0));
+            assertTrue(text.contains(".target sm_80") && text.contains(".entry"), text);
+            if (dev.streamfold.compiler.llvm.PtxAssembler.available()) {
+                new dev.streamfold.compiler.llvm.PtxAssembler().check(text, "sm_80");
+            }
+        }
+        assertTrue(Files.readString(out.resolve("manifest.json")).contains("\"arch\": \"sm_80\""));
+    }
+
+    @Test
     void compileWritesSourceAndManifest(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("k");
         Result r = run("compile", "--expr", "prefix_sum @ diagonal($d)", "--backend", "vector", "--dtype", "float32", "--out",
@@ -130,7 +159,13 @@ class CliTest {
                 Arguments.of(List.of("eval", "--expr", "prefix_sum", "--tangent", "d=[1]", "--materialize", "2"), "error: tangent for unknown parameter $d"),
                 Arguments.of(List.of("eval", "--expr", "diagonal($d)", "--param", "d=[1,2]", "--tangent", "d=[1]", "--materialize", "2"), "error: tangent of $d has shape [1] but the parameter has shape [2]"),
                 Arguments.of(List.of("frobnicate"), "error: unknown command 'frobnicate'"),
-                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "vector"), "error: compile: option --out is required"));
+                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "vector"), "error: compile: option --out is required"),
+                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "ptx", "--arch", "sm_70", "--out", "/tmp/x"),
+                        "error: --arch sm_70 is not supported (expected sm_80 or sm_90)"),
+                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "vector", "--arch", "sm_80", "--out", "/tmp/x"),
+                        "error: --arch applies to --backend ptx only"),
+                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "wasm", "--out", "/tmp/x"),
+                        "error: unknown backend 'wasm' (expected vector or ptx)"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -1,8 +1,7 @@
 package dev.streamfold.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.ir.DType;

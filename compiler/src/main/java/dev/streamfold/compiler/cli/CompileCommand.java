@@ -1,6 +1,7 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.llvm.PtxCompiler;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
@@ -30,23 +31,53 @@ final class CompileCommand {
         String backend = a.require("--backend");
         DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
         Path out = Path.of(a.require("--out"));
-        if (!backend.equals("vector")) {
-            throw new StreamfoldException(backend.equals("ptx")
-                    ? "--backend ptx is not available in this build (available: vector)"
-                    : "unknown backend '" + backend + "' (expected vector or ptx)");
+        if (!backend.equals("vector") && !backend.equals("ptx")) {
+            throw new StreamfoldException("unknown backend '" + backend + "' (expected vector or ptx)");
         }
-        if (a.get("--arch") != null) {
+        if (a.get("--arch") != null && !backend.equals("ptx")) {
             throw new StreamfoldException("--arch applies to --backend ptx only");
         }
         Bindings given = EvalCommand.values("--param", a.all("--param"));
         List<Tensor> values = ParamLayout.of(m).bind(m, placeholders(m, given), dtype);
         StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        if (backend.equals("ptx")) {
+            String arch = a.get("--arch", "sm_90");
+            if (!arch.equals("sm_80") && !arch.equals("sm_90")) {
+                throw new StreamfoldException("--arch " + arch + " is not supported (expected sm_80 or sm_90)");
+            }
+            return ptx(k, m, arch, out);
+        }
         String name = VectorKernels.className(k);
         String source = VectorKernels.source(k, m.describe()).toString();
         String manifest = manifest(m, k, name, dtype);
         Path javaFile = Path.of(VectorKernels.PACKAGE.replace('.', '/'), name + ".java");
         write(out, List.of(new Entry(javaFile, source), new Entry(Path.of("manifest.json"), manifest)));
         return "wrote " + out.resolve(javaFile) + " and " + out.resolve("manifest.json") + "\n";
+    }
+
+    /** Writes the kernel's .ll, .ptx and manifest through a temporary directory beside {@code out}. */
+    private static String ptx(StepKernelIr k, StreamingMatrix m, String arch, Path out) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempDirectory(parent, ".streamfold-");
+            try {
+                PtxCompiler.Output o = PtxCompiler.compile(k, m.describe(), arch, tmp);
+                List<Entry> files = new java.util.ArrayList<>();
+                for (PtxCompiler.Compiled c : o.kernels()) {
+                    files.add(new Entry(Path.of(c.ll().getFileName().toString()), Files.readString(c.ll())));
+                    files.add(new Entry(Path.of(c.ptx().getFileName().toString()), Files.readString(c.ptx())));
+                }
+                files.add(new Entry(Path.of(PtxCompiler.MANIFEST), Files.readString(o.manifest())));
+                write(out, files);
+                return "wrote " + files.stream().map(f -> out.resolve(f.relative()).toString())
+                        .collect(java.util.stream.Collectors.joining(", ")) + "\n";
+            } finally {
+                deleteTree(tmp);
+            }
+        } catch (IOException e) {
+            throw new StreamfoldException("cannot write to " + out + ": " + e.getMessage());
+        }
     }
 
     /** Named parameters without a value take a placeholder: a kernel depends on ranks, not values. */

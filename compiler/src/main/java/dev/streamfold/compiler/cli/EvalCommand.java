@@ -1,6 +1,11 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.compiler.cuda.CudaEval;
+import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.llvm.LlvmKernels;
+import dev.streamfold.compiler.vector.VectorKernels;
+import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
@@ -36,9 +41,7 @@ final class EvalCommand {
         Bindings bindings = values("--param", a.all("--param"));
         Map<String, Tensor> tangents = values("--tangent", a.all("--tangent")).values();
         switch (backend) {
-            case "interpreter", "vector" -> {}
-            case "llvm", "cuda" -> throw new StreamfoldException("--backend " + backend
-                    + " is not available in this build (available: interpreter, vector)");
+            case "interpreter", "vector", "llvm", "cuda" -> {}
             default -> throw new StreamfoldException("unknown backend '" + backend + "' (expected interpreter, vector, llvm or cuda)");
         }
         Tensor x = a.get("--input") == null ? null : readInput(Path.of(a.get("--input")));
@@ -61,9 +64,12 @@ final class EvalCommand {
             jobs.add(new Job("row_norms_squared", Query.ROW_NORMS_SQUARED, null, nNorm));
         }
         for (Job j : jobs) {
-            Tensor v = backend.equals("interpreter")
-                    ? StreamingEval.run(m, bindings, j.q(), j.x(), j.n(), dtype)
-                    : KernelEval.run(m, bindings, j.q(), j.x(), j.n(), dtype, threads);
+            Tensor v = switch (backend) {
+                case "interpreter" -> StreamingEval.run(m, bindings, j.q(), j.x(), j.n(), dtype);
+                case "llvm" -> KernelEval.run(LlvmKernels.LLVM, m, bindings, j.q(), j.x(), j.n(), dtype, threads);
+                case "cuda" -> cuda(m, bindings, j.q(), j.x(), j.n(), dtype);
+                default -> KernelEval.run(m, bindings, j.q(), j.x(), j.n(), dtype, threads);
+            };
             out.put(j.key(), render(j.key(), v, f32));
             if (!tangents.isEmpty()) {
                 // Derivatives run through the JVP of the step program, in the interpreter.
@@ -78,6 +84,22 @@ final class EvalCommand {
             first = false;
         }
         return b.append("}\n").toString();
+    }
+
+    /** A query on the GPU: the whole-scan PTX kernel of {@code m}. */
+    static Tensor cuda(StreamingMatrix m, Bindings bindings, Query q, Tensor x, int n, DType dtype) {
+        List<Tensor> values = ParamLayout.of(m).bind(m, bindings, dtype);
+        StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        double[][] p = new double[values.size()][];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = values.get(i).data();
+        }
+        return switch (q) {
+            case MULTIPLY -> CudaEval.multiply(k, m.describe(), p, x, dtype);
+            case MATERIALIZE -> CudaEval.multiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype);
+            case ROW_NORMS_SQUARED -> KernelEval.rowNormsSquared(
+                    CudaEval.multiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype), dtype);
+        };
     }
 
     static StreamingMatrix matrix(String expr) {

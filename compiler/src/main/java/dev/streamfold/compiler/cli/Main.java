@@ -16,10 +16,11 @@ public final class Main {
 
               demo                           run the fused correlated-noise showcase on built-in defaults
               test                           run the whole test suite
-              eval --expr EXPR [--backend interpreter|vector] [--dtype float64|float32]
+              eval --expr EXPR [--backend interpreter|vector|llvm|cuda] [--dtype float64|float32]
                    [--input FILE] [--materialize N] [--row-norms N]
                    [--param NAME=VALUE]... [--tangent NAME=VALUE]... [--threads K]
-              compile --expr EXPR --backend vector [--dtype float64|float32] [--param NAME=VALUE]... --out DIR
+              compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
+                      [--param NAME=VALUE]... --out DIR
               bench [--quick] [--json FILE]
 
             Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').

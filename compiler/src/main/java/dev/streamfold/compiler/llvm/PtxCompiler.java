@@ -69,6 +69,12 @@ public final class PtxCompiler {
         return compileAll(List.of(new Source(k, description)), arch, outDir);
     }
 
+    /** The PTX text of {@code k} for {@code arch}, entry points {@code NAME_step} and {@code NAME_scan}. */
+    public static String ptx(StepKernelIr k, String description, String arch) {
+        LlvmToolchain.requirePtxArch(arch);
+        return Toolchain.INSTANCE.emitPtx(LlvmEmitter.ptx(k, LlvmKernels.kernelName(k), description), arch);
+    }
+
     /** Compiles several kernels into {@code outDir} with one manifest; as {@link #compile}. */
     public static Output compileAll(List<Source> sources, String arch, Path outDir) {
         LlvmToolchain.requirePtxArch(arch);
