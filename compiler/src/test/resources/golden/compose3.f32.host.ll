@@ -112,7 +112,7 @@ entry:
   ret void
 }
 
-; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 4096 elements; row k of x and y starts at element k * rowStride.
+; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 16384 elements; row k of x and y starts at element k * rowStride.
 define void @streamfold_f32_3a85b1428c0f_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, i64 %rowStride, ptr %states, i64 %from, i64 %to) {
 entry:
   %state0.slot = getelementptr inbounds ptr, ptr %states, i64 0
@@ -128,7 +128,7 @@ block:
   br i1 %blocks.left, label %block.body, label %done
 block.body:
   %block.rest = sub i64 %to, %block.start
-  %block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 4096)
+  %block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 16384)
   br label %step
 step:
   %k = phi i32 [ 0, %block.body ], [ %k.next, %step.body ]
@@ -147,7 +147,7 @@ step.body:
   %k.next = add nuw nsw i32 %k, 1
   br label %step
 block.done:
-  %block.next = add i64 %block.start, 4096
+  %block.next = add i64 %block.start, 16384
   br label %block
 done:
   ret void

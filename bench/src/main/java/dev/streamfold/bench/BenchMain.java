@@ -1,6 +1,7 @@
 package dev.streamfold.bench;
 
 import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
@@ -137,7 +138,8 @@ public final class BenchMain {
             MemorySegment y = StreamBuffers.allocate(arena, d * 4);
             List<Variant> vs = new ArrayList<>();
             vs.add(new Variants.Copy(x, y, d, threads));
-            vs.add(new Variants.Kernel("fused", fused, x, y, d, threads));
+            vs.add(new Variants.Kernel("fused", fused, x, y, d, threads, KernelEval.VECTOR));
+            vs.add(new Variants.Kernel("fused-llvm", fused, x, y, d, threads, LlvmKernels.LLVM));
             vs.add(new Variants.Unfused(factors, arena, x, y, d, threads));
             vs.add(new Variants.ScalarLoop(d, threads));
             if (withInterpreter) {
@@ -234,12 +236,12 @@ public final class BenchMain {
         return StepProgram.build(m, ParamLayout.types(values), new Type(DType.F32, new Shape(Math.toIntExact(d))));
     }
 
-    static KernelEval.Bound bind(StreamingMatrix m) {
-        return KernelEval.bind(m, Bindings.NONE, DType.F32);
+    static StreamingRunner runner(StreamingMatrix m, long d, int threads) {
+        return runner(m, d, threads, KernelEval.VECTOR);
     }
 
-    static StreamingRunner runner(StreamingMatrix m, long d, int threads) {
-        KernelEval.Bound b = bind(m);
+    static StreamingRunner runner(StreamingMatrix m, long d, int threads, KernelEval.KernelLoader loader) {
+        KernelEval.Bound b = KernelEval.bind(loader, m, Bindings.NONE, DType.F32);
         return new StreamingRunner(b.kernel(), b.params(), d, threads);
     }
 }

@@ -72,9 +72,10 @@ final class Variants {
         private final MemorySegment y;
         private final long d;
 
-        Kernel(String name, StreamingMatrix m, MemorySegment x, MemorySegment y, long d, int threads) {
+        Kernel(String name, StreamingMatrix m, MemorySegment x, MemorySegment y, long d, int threads,
+                dev.streamfold.compiler.KernelEval.KernelLoader loader) {
             this.name = name;
-            this.runner = BenchMain.runner(m, d, threads);
+            this.runner = BenchMain.runner(m, d, threads, loader);
             this.x = x;
             this.y = y;
             this.d = d;

@@ -23,7 +23,7 @@ import java.lang.invoke.MethodHandle;
  * and {@code KernelEval} do), aligned to their element size, writable where written and large enough for the
  * call; violations throw {@link IllegalArgumentException} before any native code runs. x and y may be the same
  * memory (in place); state buffers must not overlap x, y or each other (the compiled loop assumes so). Parameter arrays are copied
- * to native memory of a confined arena for each call. Thread-safe; the compiled module lives as long as the kernel.
+ * to a per-thread native scratch buffer for each call. Thread-safe; the compiled module lives as long as the kernel.
  */
 public final class LlvmHostKernel implements StepKernel {
     private static final FunctionDescriptor STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
@@ -103,9 +103,9 @@ public final class LlvmHostKernel implements StepKernel {
         if (from == to) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment[] p = nativeParams(arena, params);
-            step.invokeExact(t, p[0], p[1], x, y, statePointers(arena, state), from, to);
+        try {
+            Scratch sc = marshal(params, state);
+            step.invokeExact(t, sc.pointers, sc.lens, x, y, sc.states, from, to);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -127,9 +127,9 @@ public final class LlvmHostKernel implements StepKernel {
         if (from == to || steps == 0) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment[] p = nativeParams(arena, params);
-            scan.invokeExact(t0, steps, p[0], p[1], x, y, rowStride, statePointers(arena, state), from, to);
+        try {
+            Scratch sc = marshal(params, state);
+            scan.invokeExact(t0, steps, sc.pointers, sc.lens, x, y, rowStride, sc.states, from, to);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -137,35 +137,60 @@ public final class LlvmHostKernel implements StepKernel {
         }
     }
 
-    /** The parameter pointer array and the length array, with the arrays they point to, in {@code arena}. */
-    private MemorySegment[] nativeParams(Arena arena, double[][] params) {
+    /**
+     * Per-thread native scratch holding the parameter pointer and length arrays, the parameter values
+     * and the state pointers of one call. It lives in a shared arena for the thread's lifetime and is
+     * reused by every call, so no call opens an arena of its own (a confined arena per call would make
+     * the JDK's segment accessors see a second session type, and the Vector API kernels running in the
+     * same JVM would be deoptimized over and over).
+     */
+    private static final class Scratch {
+        private final Arena arena = Arena.ofShared();
+        private MemorySegment block = MemorySegment.NULL;
+        MemorySegment pointers = MemorySegment.NULL;
+        MemorySegment lens = MemorySegment.NULL;
+        MemorySegment states = MemorySegment.NULL;
+
+        MemorySegment capacity(long bytes) {
+            if (block.byteSize() < bytes) {
+                block = arena.allocate(Math.max(bytes, 2 * block.byteSize()), 8);
+            }
+            return block;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Writes the call's parameters and state pointers into this thread's scratch. */
+    private Scratch marshal(double[][] params, MemorySegment[] state) {
         if (params.length != paramCount) {
             throw new IllegalArgumentException("kernel takes " + paramCount + " parameters, got " + params.length);
         }
-        if (paramCount == 0) {
-            return new MemorySegment[] {MemorySegment.NULL, MemorySegment.NULL};
-        }
-        MemorySegment pointers = arena.allocate(ADDRESS, paramCount);
-        MemorySegment lens = arena.allocate(JAVA_LONG, paramCount);
+        long values = 0;
         for (int p = 0; p < paramCount; p++) {
             if (params[p].length == 0) {
                 throw new IllegalArgumentException("parameter " + p + " is empty");
             }
-            pointers.setAtIndex(ADDRESS, p, arena.allocateFrom(JAVA_DOUBLE, params[p]));
-            lens.setAtIndex(JAVA_LONG, p, params[p].length);
+            values += params[p].length;
         }
-        return new MemorySegment[] {pointers, lens};
-    }
-
-    private MemorySegment statePointers(Arena arena, MemorySegment[] state) {
-        if (stateCount == 0) {
-            return MemorySegment.NULL;
+        long words = 2L * paramCount + stateCount + values;
+        Scratch sc = SCRATCH.get();
+        MemorySegment block = sc.capacity(Math.max(8, words * 8));
+        sc.pointers = paramCount == 0 ? MemorySegment.NULL : block.asSlice(0, paramCount * 8L);
+        sc.lens = paramCount == 0 ? MemorySegment.NULL : block.asSlice(paramCount * 8L, paramCount * 8L);
+        sc.states = stateCount == 0 ? MemorySegment.NULL : block.asSlice(2L * paramCount * 8, stateCount * 8L);
+        long at = (2L * paramCount + stateCount) * 8;
+        for (int p = 0; p < paramCount; p++) {
+            MemorySegment v = block.asSlice(at, params[p].length * 8L);
+            MemorySegment.copy(params[p], 0, v, JAVA_DOUBLE, 0, params[p].length);
+            sc.pointers.setAtIndex(ADDRESS, p, v);
+            sc.lens.setAtIndex(JAVA_LONG, p, params[p].length);
+            at += params[p].length * 8L;
         }
-        MemorySegment pointers = arena.allocate(ADDRESS, stateCount);
         for (int b = 0; b < stateCount; b++) {
-            pointers.setAtIndex(ADDRESS, b, state[b]);
+            sc.states.setAtIndex(ADDRESS, b, state[b]);
         }
-        return pointers;
+        return sc;
     }
 
     private void requireStates(MemorySegment[] state, long need) {
