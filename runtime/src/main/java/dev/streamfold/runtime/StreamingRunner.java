@@ -112,6 +112,47 @@ public final class StreamingRunner implements AutoCloseable {
         step++;
     }
 
+    /**
+     * Produces a step's input instead of reading it from memory: writes elements {@code [from,
+     * from + count)} of step {@code step}'s input to {@code dst} (native order, from offset 0).
+     * Must be a pure function of its arguments, so that results do not depend on threads.
+     */
+    public interface InputSource {
+        void fill(long step, long from, MemorySegment dst, int count);
+    }
+
+    /** Elements per block when the input is generated: the block's input stays in L1/L2. */
+    public static final int SOURCE_BLOCK = 4096;
+
+    private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
+
+    /**
+     * Runs the next step on an input drawn block by block from {@code source} into a per-thread
+     * scratch buffer and consumed at once, so the input never travels to or from main memory.
+     */
+    public void next(InputSource source, MemorySegment y) {
+        check("y", y, 1);
+        long t = step;
+        int bytes = kernel.elementType().bytes();
+        parallel((from, to) -> {
+            MemorySegment buf = scratch.get();
+            if (buf == null) {
+                buf = arena.allocate((long) SOURCE_BLOCK * bytes, 64);
+                scratch.set(buf);
+            }
+            MemorySegment[] st = new MemorySegment[state.length];
+            for (long c = from; c < to; c += SOURCE_BLOCK) {
+                int n = (int) Math.min(SOURCE_BLOCK, to - c);
+                source.fill(t, c, buf, n);
+                for (int k = 0; k < st.length; k++) {
+                    st[k] = state[k].asSlice(c * bytes, (long) n * bytes);
+                }
+                kernel.step(t, params, buf, y.asSlice(c * bytes, (long) n * bytes), st, 0, n);
+            }
+        });
+        step++;
+    }
+
     /** Runs {@code steps} steps at once; row k of x and y holds step k (whole-scan, state kept in cache). */
     public void scan(int steps, MemorySegment x, MemorySegment y) {
         if (steps < 0) {
