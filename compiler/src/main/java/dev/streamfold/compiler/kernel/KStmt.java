@@ -11,6 +11,7 @@ public record KStmt(int id, KOp op) {
         return switch (op) {
             case KOp.ParamScalar p -> new int[0];
             case KOp.ParamAtStep p -> new int[0];
+            case KOp.ParamElement p -> new int[0];
             case KOp.ScalarConst c -> new int[0];
             case KOp.ScalarUnary u -> new int[] {u.a()};
             case KOp.ScalarBinary b -> new int[] {b.a(), b.b()};

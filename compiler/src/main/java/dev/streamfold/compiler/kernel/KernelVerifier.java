@@ -66,7 +66,9 @@ public final class KernelVerifier {
                 throw new IllegalStateException("mixes lane and scalar values: " + KernelPrinter.line(s));
             }
         }
-        int p = s.op() instanceof KOp.ParamScalar ps ? ps.param() : s.op() instanceof KOp.ParamAtStep pa ? pa.param() : 0;
+        int p = s.op() instanceof KOp.ParamScalar ps ? ps.param()
+                : s.op() instanceof KOp.ParamAtStep pa ? pa.param()
+                : s.op() instanceof KOp.ParamElement pe ? (pe.index() < 0 ? -1 : pe.param()) : 0;
         if (p < 0 || p >= Math.max(1, k.paramCount()) && p != 0) {
             throw new IllegalStateException("parameter out of range: " + KernelPrinter.line(s));
         }
