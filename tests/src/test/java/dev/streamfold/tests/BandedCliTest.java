@@ -72,11 +72,17 @@ class BandedCliTest {
                         "1:1: inverse_params: buf_decay[0] = 0.9 and buf_decay[1] = 0.9 are closer than 1.0E-9;"
                                 + " the closed-form inverse needs distinct buf_decay"),
                 bad("inverse_params(toeplitz(coef=[1]))", "1:1: inverse_params is defined for blt and inverse_params(...), got toeplitz"),
-                bad("inverse(prefix_sum)", "1:1: inverse is defined for blt, inverse_params, toeplitz, toeplitz_inverse and"
+                bad("inverse(prefix_sum)", "1:1: inverse is defined for blt, inverse_params, toeplitz, toeplitz_inverse, column_normalized_banded and"
                         + " inverse(...) of these, got prefix_sum"),
                 bad("inverse([1, 2])", "1:9: inverse: matrix must be an operator expression, got a value"),
                 bad("toeplitz_inverse(coef=[0, 1])", "1:1: toeplitz_inverse: coef[0] = 0.0 must not be 0"),
                 bad("inverse(toeplitz(coef=[0, 1]))", "1:1: toeplitz: coef[0] = 0.0 must not be 0 to invert the matrix"),
+                bad("column_normalized_banded(params=[[1, 0.5], [0, 1]])",
+                        "1:1: column_normalized_banded: params[1][0] = 0.0 must not be 0"),
+                bad("column_normalized_banded(params=[1, 0.5])",
+                        "1:1: column_normalized_banded: params must be a non-empty 2-D array, got an array of shape [2]"),
+                bad("column_normalized_banded(params=$p)",
+                        "1:1: column_normalized_banded: params sets the number of bands and must be a literal 2-D array, not $p"),
                 bad("toeplitz(coef=[])", "1:1: toeplitz: coef must not be empty"),
                 bad("toeplitz_inverse(coef=[1], column_normalize_for_n=2.5)",
                         "1:1: toeplitz_inverse: column_normalize_for_n must be a positive integer, got 2.5"),

@@ -32,7 +32,9 @@ class BandedVectorConformanceTest {
                 "toeplitz_inverse(coef=[1, 0.5, 0.375], column_normalize_for_n=40) @ diagonal([1, 2])",
                 "inverse(toeplitz_inverse(coef=[1, 0.5, 0.375], column_normalize_for_n=40))",
                 "scale_rows_and_columns(toeplitz(coef=[1, -0.5, 0.25]), row=[2, 1], col=[0.5])",
-                "inverse(toeplitz(coef=[2, 0.5]))");
+                "inverse(toeplitz(coef=[2, 0.5]))",
+                "prefix_sum @ inverse(column_normalized_banded(params=[[1, 0.5], [0.9, -0.4], [1.2, 0.6], [0.8, 0.2]]))",
+                "column_normalized_banded(params=[[1, 0.5, 0.25], [0.9, -0.4, 0.3]]) @ diagonal([2, 1])");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -38,7 +38,8 @@ final class OperatorTable {
                 new InverseParams(blt3()),
                 new Toeplitz(Param.vector(1.0, 0.5, 0.375, 0.3125)),
                 new ToeplitzInverse(Param.vector(1.0, -0.5, 0.25)),
-                new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 7));
+                new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 7),
+                parse("inverse(column_normalized_banded(params=[[1, 0.5, 0.25], [0.9, -0.4, 0.3], [1.2, 0.6, 0.1]]))"));
     }
 
     /** A three-buffer BLT, written unsorted. */

@@ -61,6 +61,7 @@ final class CompileCommand {
                     case BUFFERS -> throw new StreamfoldException("$" + n.name() + " (" + e.op().opName() + " "
                             + e.slot().name() + ") sets the number of state buffers of the kernel: pass --param "
                             + n.name() + "=[...]");
+                    case MATRIX -> Tensor.matrix(DType.F64, new double[][] {{1.0}});
                     case DERIVED -> throw new IllegalStateException("derived slots are never named");
                 });
             }

@@ -4,6 +4,7 @@ import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.stream.Blt;
+import dev.streamfold.ir.stream.ColumnNormalizedBanded;
 import dev.streamfold.ir.stream.Compose;
 import dev.streamfold.ir.stream.Diagonal;
 import dev.streamfold.ir.stream.Identity;
@@ -71,6 +72,8 @@ public final class MatrixBinder {
             throw new StreamfoldException("inverse_params is defined for blt and inverse_params(...), got "
                     + ((StreamingMatrix) a.get("matrix")).opName());
         }));
+        add(new OpSpec("column_normalized_banded", List.of(value("params", true)),
+                a -> new ColumnNormalizedBanded((Param) a.get("params"))));
         add(new OpSpec("toeplitz", List.of(value("coef", true)), a -> new Toeplitz((Param) a.get("coef"))));
         add(new OpSpec("toeplitz_inverse", List.of(value("coef", true), value("column_normalize_for_n", false)),
                 a -> new ToeplitzInverse((Param) a.get("coef"), positiveInt("toeplitz_inverse", "column_normalize_for_n",

@@ -42,7 +42,8 @@ final class BandedSteps {
         return new StepEmitter.Out(out, shifted(u, state));
     }
 
-    private static List<Var> shifted(Var u, List<Var> state) {
+    /** The ring shift {@code s_1 <- u, s_j <- s_{j-1}}. */
+    static List<Var> shifted(Var u, List<Var> state) {
         List<Var> next = new ArrayList<>();
         if (!state.isEmpty()) {
             next.add(u);

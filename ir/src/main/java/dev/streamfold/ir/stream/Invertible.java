@@ -10,7 +10,7 @@ import java.util.List;
  * {@link #emitInverseStep}. Invertible operators have no operands.
  */
 public sealed interface Invertible extends StreamingMatrix
-        permits Blt, InverseParams, Toeplitz, ToeplitzInverse, Inverse {
+        permits Blt, InverseParams, Toeplitz, ToeplitzInverse, ColumnNormalizedBanded, Inverse {
 
     /** {@link #prepare} plus the checks that the matrix is invertible. */
     default List<Tensor> prepareInverse(List<Tensor> values) {
@@ -21,5 +21,5 @@ public sealed interface Invertible extends StreamingMatrix
     StepEmitter.Out emitInverseStep(StepEmitter e, Var y, List<Var> params, List<Var> state);
 
     /** The operators {@code inverse(...)} accepts, for error messages. */
-    String SUPPORTED = "blt, inverse_params, toeplitz, toeplitz_inverse and inverse(...) of these";
+    String SUPPORTED = "blt, inverse_params, toeplitz, toeplitz_inverse, column_normalized_banded and inverse(...) of these";
 }

@@ -14,6 +14,8 @@ public enum ParamKind {
      * may be empty. Its length is structural: it sets the number of buffers of the kernel.
      */
     BUFFERS,
+    /** A 2-D array with at least one row and one column. */
+    MATRIX,
     /** A value computed by the operator's {@code prepare} from its other slots; never bound by name. */
     DERIVED;
 
@@ -48,6 +50,13 @@ public enum ParamKind {
             case BUFFERS -> {
                 if (v.shape().rank() != 1) {
                     throw new StreamfoldException(op + ": " + param + " must be a 1-D array, got "
+                            + (v.shape().rank() == 0 ? "a number" : "an array of shape " + v.shape()));
+                }
+                yield v;
+            }
+            case MATRIX -> {
+                if (v.shape().rank() != 2 || v.size() == 0) {
+                    throw new StreamfoldException(op + ": " + param + " must be a non-empty 2-D array, got "
                             + (v.shape().rank() == 0 ? "a number" : "an array of shape " + v.shape()));
                 }
                 yield v;

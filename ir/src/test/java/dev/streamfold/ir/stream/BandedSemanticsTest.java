@@ -50,7 +50,17 @@ class BandedSemanticsTest {
                 new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 7),
                 new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375, 0.3125), 3),
                 new Inverse(new Toeplitz(Param.vector(1.0, 0.5, 0.375))),
-                new Inverse(new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 5)));
+                new Inverse(new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 5)),
+                banded(),
+                new Inverse(banded()),
+                new ColumnNormalizedBanded(new Param.Literal(Tensor.matrix(DType.F64, new double[][] {{-2}, {0.5}}))),
+                new Inverse(new ColumnNormalizedBanded(new Param.Literal(Tensor.matrix(DType.F64, new double[][] {{-2}, {0.5}})))));
+    }
+
+    /** Five columns, three bands, a non-zero lower-right corner (read past n only through clipping). */
+    static ColumnNormalizedBanded banded() {
+        return new ColumnNormalizedBanded(new Param.Literal(Tensor.matrix(DType.F64, new double[][] {
+            {1.0, 0.5, 0.25}, {0.9, -0.4, 0.3}, {1.2, 0.6, 0.1}, {0.8, 0.2, 0.7}, {1.1, 0.3, 0.2}})));
     }
 
     static List<StreamingMatrix> compositions() {
@@ -198,6 +208,60 @@ class BandedSemanticsTest {
                 s += strategy[i][j] * strategy[i][j];
             }
             assertEquals(1, s, 1e-12, "column " + j);
+        }
+    }
+
+    /**
+     * jax_privacy's streaming inverse of ColumnNormalizedBanded step by step (Algorithm 9 of
+     * arXiv:2306.08153 with a ring of b buffers indexed by t mod b, parameter rows clamped to the
+     * array and negative rows wrapping, as NumPy-style indexing does).
+     */
+    static double[] ringBufferInverse(double[][] p, double[] y) {
+        int n = p.length;
+        int b = p[0].length;
+        double[] bufs = new double[b];
+        double[] out = new double[y.length];
+        for (int t = 0; t < y.length; t++) {
+            int k = t % b;
+            double inner = 0;
+            for (int r = 1; r < b; r++) {
+                int row = t - r < 0 ? n + (t - r) : Math.min(t - r, n - 1);
+                inner += p[Math.max(row, 0)][r] * bufs[Math.floorMod(k - r, b)];
+            }
+            double[] own = p[Math.min(t, n - 1)];
+            double xi = (y[t] - inner) / own[0];
+            double norm = 0;
+            for (double v : own) {
+                norm += v * v;
+            }
+            bufs[k] = xi;
+            out[t] = xi * Math.sqrt(norm);
+        }
+        return out;
+    }
+
+    @Test
+    void columnNormalizedBandedInverseFollowsTheReferenceAlgorithm() {
+        ColumnNormalizedBanded c = banded();
+        double[][] p = ((Param.Literal) c.params()).value().rows();
+        double[][] x = StreamingSemanticsTest.randomRows(12, 1, 5);
+        double[] y = new double[12];
+        for (int i = 0; i < 12; i++) {
+            y[i] = x[i][0];
+        }
+        double[] want = ringBufferInverse(p, y);
+        double[][] got = new Inverse(c).multiply(x);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(want[i], got[i][0], 1e-12, "step " + i);
+        }
+        double[][] strategy = c.materialize(5);
+        for (int j = 0; j < 5; j++) {
+            double s = 0;
+            for (int i = 0; i < 5; i++) {
+                s += strategy[i][j] * strategy[i][j];
+            }
+            assertEquals(j < 3 ? 1 : (j == 3 ? (0.64 + 0.04) / (0.64 + 0.04 + 0.49) : 1.21 / (1.21 + 0.09 + 0.04)), s, 1e-12,
+                    "column " + j + " (unit norm where the whole band fits in n rows)");
         }
     }
 

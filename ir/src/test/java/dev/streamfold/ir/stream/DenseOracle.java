@@ -62,6 +62,21 @@ final class DenseOracle {
             case InverseParams p -> invertLower(of(p.of(), n));
             case Inverse inv -> invertLower(of(inv.of(), n));
             case Toeplitz t -> toeplitz(values(t.coef()), n);
+            case ColumnNormalizedBanded c -> {
+                double[][] p = ((Param.Literal) c.params()).value().rows();
+                double[][] a = new double[n][n];
+                for (int j = 0; j < n; j++) {
+                    double[] col = p[Math.min(j, p.length - 1)];
+                    double norm = 0;
+                    for (double v : col) {
+                        norm += v * v;
+                    }
+                    for (int r = 0; r < col.length && j + r < n; r++) {
+                        a[j + r][j] = col[r] / Math.sqrt(norm);
+                    }
+                }
+                yield a;
+            }
             case ToeplitzInverse t -> {
                 double[] c = values(t.coef());
                 if (t.columnNormalizeForN() == null) {
