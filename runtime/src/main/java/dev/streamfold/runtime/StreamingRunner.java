@@ -29,7 +29,8 @@ public final class StreamingRunner implements AutoCloseable {
     private long step;
 
     /**
-     * @param params one array per parameter slot, as {@link StepKernel} reads them (copied)
+     * @param params one array per parameter slot, as {@link StepKernel} reads them (copied); an array may be
+     *     empty only where the kernel reads none of its entries (a BLT with no buffers)
      * @param length elements per step's slice
      * @param threads worker threads, at least 1
      */
@@ -43,9 +44,6 @@ public final class StreamingRunner implements AutoCloseable {
         this.kernel = kernel;
         this.params = new double[params.length][];
         for (int i = 0; i < params.length; i++) {
-            if (params[i].length == 0) {
-                throw new IllegalArgumentException("parameter " + i + " is empty");
-            }
             this.params[i] = params[i].clone();
         }
         this.length = length;

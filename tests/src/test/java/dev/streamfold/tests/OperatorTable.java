@@ -3,12 +3,17 @@ package dev.streamfold.tests;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.stream.Blt;
 import dev.streamfold.ir.stream.Diagonal;
 import dev.streamfold.ir.stream.Identity;
+import dev.streamfold.ir.stream.Inverse;
+import dev.streamfold.ir.stream.InverseParams;
 import dev.streamfold.ir.stream.MomentumSgd;
 import dev.streamfold.ir.stream.Param;
 import dev.streamfold.ir.stream.PrefixSum;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.ir.stream.Toeplitz;
+import dev.streamfold.ir.stream.ToeplitzInverse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,7 +31,20 @@ final class OperatorTable {
                 new MomentumSgd(Param.scalar(-1.3)),
                 new PrefixSum().times(0.5),
                 new PrefixSum().scaleRowsAndColumns(new double[] {1, 2, 3}, new double[] {0.5, 4}),
-                new MomentumSgd(Param.scalar(0.5)).scaleRowsAndColumns(null, new double[] {2, 3}));
+                new MomentumSgd(Param.scalar(0.5)).scaleRowsAndColumns(null, new double[] {2, 3}),
+                blt3(),
+                Blt.of(new double[] {}, new double[] {}),
+                new Inverse(blt3()),
+                new InverseParams(blt3()),
+                new Toeplitz(Param.vector(1.0, 0.5, 0.375, 0.3125)),
+                new ToeplitzInverse(Param.vector(1.0, -0.5, 0.25)),
+                new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), 7),
+                parse("inverse(column_normalized_banded(params=[[1, 0.5, 0.25], [0.9, -0.4, 0.3], [1.2, 0.6, 0.1]]))"));
+    }
+
+    /** A three-buffer BLT, written unsorted. */
+    static Blt blt3() {
+        return Blt.of(new double[] {0.5, 0.99, 0.9}, new double[] {0.2, 0.05, 0.1});
     }
 
     static StreamingMatrix compose3() {

@@ -89,6 +89,11 @@ final class CompileCommand {
                 b = b.with(n.name(), switch (e.slot().kind()) {
                     case SCALAR -> Tensor.scalar(DType.F64, 1.0);
                     case VECTOR -> Tensor.vector(DType.F64, 1.0);
+                    case BUFFERS -> throw new StreamfoldException("$" + n.name() + " (" + e.op().opName() + " "
+                            + e.slot().name() + ") sets the number of state buffers of the kernel: pass --param "
+                            + n.name() + "=[...]");
+                    case MATRIX -> Tensor.matrix(DType.F64, new double[][] {{1.0}});
+                    case DERIVED -> throw new IllegalStateException("derived slots are never named");
                 });
             }
         }

@@ -12,6 +12,7 @@ import dev.streamfold.runtime.cuda.CudaFunction;
 import dev.streamfold.runtime.cuda.CudaModule;
 import dev.streamfold.runtime.cuda.CudaUnavailableException;
 import dev.streamfold.runtime.cuda.DeviceBuffer;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,8 +43,10 @@ public final class CudaEval {
                     args.add(0L);
                     args.add(n);
                     for (double[] p : params) {
-                        DeviceBuffer b = track(owned, DeviceBuffer.alloc(ctx, p.length * 8L));
-                        b.copyFrom(p);
+                        DeviceBuffer b = track(owned, DeviceBuffer.alloc(ctx, Math.max(8, p.length * 8L)));
+                        if (p.length > 0) {
+                            b.copyFrom(MemorySegment.ofArray(p));
+                        }
                         args.add(b);
                         args.add((long) p.length);
                     }

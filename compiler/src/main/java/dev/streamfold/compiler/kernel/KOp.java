@@ -27,6 +27,14 @@ public sealed interface KOp {
         }
     }
 
+    /** {@code param[min(index, len-1)]}: one entry of an array parameter (e.g. a per-buffer value). */
+    record ParamElement(int param, int index) implements KOp {
+        @Override
+        public boolean isLane() {
+            return false;
+        }
+    }
+
     record ScalarConst(double value) implements KOp {
         @Override
         public boolean isLane() {

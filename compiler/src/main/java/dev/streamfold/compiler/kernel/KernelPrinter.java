@@ -27,6 +27,7 @@ public final class KernelPrinter {
         String what = switch (s.op()) {
             case KOp.ParamScalar p -> "param " + p.param();
             case KOp.ParamAtStep p -> "param_at_step " + p.param();
+            case KOp.ParamElement p -> "param " + p.param() + "[" + p.index() + "]";
             case KOp.ScalarConst c -> "const " + c.value();
             case KOp.ScalarUnary u -> u.kind().name().toLowerCase(Locale.ROOT) + " " + args;
             case KOp.ScalarBinary b -> b.kind().name().toLowerCase(Locale.ROOT) + " " + args;

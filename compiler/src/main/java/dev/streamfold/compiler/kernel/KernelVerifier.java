@@ -67,7 +67,8 @@ public final class KernelVerifier {
             }
         }
         Integer param = s.op() instanceof KOp.ParamScalar ps ? Integer.valueOf(ps.param())
-                : s.op() instanceof KOp.ParamAtStep pa ? Integer.valueOf(pa.param()) : null;
+                : s.op() instanceof KOp.ParamAtStep pa ? Integer.valueOf(pa.param())
+                : s.op() instanceof KOp.ParamElement pe ? Integer.valueOf(pe.index() < 0 ? -1 : pe.param()) : null;
         if (param != null && (param < 0 || param >= k.paramCount())) {
             throw new IllegalStateException("parameter out of range: " + KernelPrinter.line(s));
         }

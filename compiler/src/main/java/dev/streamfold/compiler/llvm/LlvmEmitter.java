@@ -373,6 +373,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                         + " %y.i, align " + bytes);
                 case KOp.ParamScalar ps -> throw new IllegalStateException("scalar op in loop body");
                 case KOp.ParamAtStep ps -> throw new IllegalStateException("scalar op in loop body");
+                case KOp.ParamElement pe -> throw new IllegalStateException("scalar op in loop body");
                 case KOp.ScalarConst c -> throw new IllegalStateException("scalar op in loop body");
                 case KOp.ScalarUnary u -> throw new IllegalStateException("scalar op in loop body");
                 case KOp.ScalarBinary b -> throw new IllegalStateException("scalar op in loop body");
@@ -394,6 +395,16 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                 loadParam(f, q, true);
                 f.line(v + ".last = sub i64 %param" + q + ".len, 1");
                 f.line(v + ".index = call i64 @llvm.smin.i64(i64 %t, i64 " + v + ".last)");
+                declare("declare i64 @llvm.smin.i64(i64, i64)");
+                f.line(v + ".addr = getelementptr inbounds double, " + p + " %param" + q + ", i64 " + v + ".index");
+                f.line(v + ".f64 = load double, " + p + " " + v + ".addr, align 8");
+                fromDouble(f, s.id(), v + ".f64");
+            }
+            case KOp.ParamElement pe -> {
+                int q = pe.param();
+                loadParam(f, q, true);
+                f.line(v + ".last = sub i64 %param" + q + ".len, 1");
+                f.line(v + ".index = call i64 @llvm.smin.i64(i64 " + pe.index() + ", i64 " + v + ".last)");
                 declare("declare i64 @llvm.smin.i64(i64, i64)");
                 f.line(v + ".addr = getelementptr inbounds double, " + p + " %param" + q + ", i64 " + v + ".index");
                 f.line(v + ".f64 = load double, " + p + " " + v + ".addr, align 8");

@@ -38,6 +38,8 @@ public final class LlvmHostKernel implements StepKernel {
     private final int stateCount;
     private final MethodHandle step;
     private final MethodHandle scan;
+    /** Which parameters the kernel reads: those must not be empty (native code would read out of bounds). */
+    private final boolean[] read;
 
     private LlvmHostKernel(HostModule module, String name, StepKernelIr k) {
         this.module = module;
@@ -45,6 +47,12 @@ public final class LlvmHostKernel implements StepKernel {
         this.bytes = k.dtype() == DType.F32 ? 4 : 8;
         this.paramCount = k.paramCount();
         this.stateCount = k.stateCount();
+        this.read = new boolean[k.paramCount()];
+        for (dev.streamfold.compiler.kernel.KStmt st : k.prologue()) {
+            if (st.paramRead() >= 0) {
+                read[st.paramRead()] = true;
+            }
+        }
         this.step = bind(module, name + "_step", STEP);
         this.scan = bind(module, name + "_scan", SCAN);
     }
@@ -168,8 +176,8 @@ public final class LlvmHostKernel implements StepKernel {
         }
         long values = 0;
         for (int p = 0; p < paramCount; p++) {
-            if (params[p].length == 0) {
-                throw new IllegalArgumentException("parameter " + p + " is empty");
+            if (read[p] && params[p].length == 0) {
+                throw new IllegalArgumentException("parameter " + p + " is empty but the kernel reads it");
             }
             values += params[p].length;
         }

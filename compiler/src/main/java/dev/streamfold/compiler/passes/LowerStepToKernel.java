@@ -9,6 +9,7 @@ import dev.streamfold.ir.Compare;
 import dev.streamfold.ir.Concatenate;
 import dev.streamfold.ir.Constant;
 import dev.streamfold.ir.Convert;
+import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Eqn;
 import dev.streamfold.ir.Iota;
 import dev.streamfold.ir.MatMul;
@@ -54,6 +55,7 @@ public final class LowerStepToKernel {
         }
         Var tVar = step.stepIndexParam();
         Var xVar = p.params().get(np + ns + 1);
+        Map<Integer, Integer> constantIndex = new HashMap<>();
         Map<Integer, Integer> lazyLoads = new HashMap<>();
         for (int k = 0; k < ns; k++) {
             lazyLoads.put(p.params().get(np + k).id(), k);
@@ -64,14 +66,19 @@ public final class LowerStepToKernel {
             KOp op = switch (e.op()) {
                 case TakeClipped t -> {
                     Integer param = paramOf.get(e.ins().get(0).id());
-                    if (param == null || e.ins().get(1).id() != tVar.id() || e.ins().get(0).type().rank() != 1) {
-                        throw unsupported(e, "only a 1-D parameter read at the step index is per-step");
+                    Integer index = constantIndex.get(e.ins().get(1).id());
+                    if (param == null || e.ins().get(0).type().rank() != 1
+                            || (e.ins().get(1).id() != tVar.id() && index == null)) {
+                        throw unsupported(e, "only 1-D parameters read at the step index or at a constant index");
                     }
-                    yield new KOp.ParamAtStep(param);
+                    yield index == null ? new KOp.ParamAtStep(param) : new KOp.ParamElement(param, index);
                 }
                 case Constant c -> {
                     if (c.value().size() != 1 || lane) {
                         throw unsupported(e, "array constants are not streamed");
+                    }
+                    if (c.value().dtype() == DType.I32) {
+                        constantIndex.put(out.id(), (int) c.value().item());
                     }
                     yield new KOp.ScalarConst(c.value().item());
                 }

@@ -193,6 +193,8 @@ public final class VectorBackend {
                 case KOp.ParamScalar p -> c.addStatement("$T $L = $Lparams[$L][0]", scalar, v, cast, p.param());
                 case KOp.ParamAtStep p -> c.addStatement("$T $L = $Lparams[$L][(int) Math.min(t, params[$L].length - 1)]",
                         scalar, v, cast, p.param(), p.param());
+                case KOp.ParamElement p -> c.addStatement("$T $L = $Lparams[$L][Math.min($L, params[$L].length - 1)]",
+                        scalar, v, cast, p.param(), p.index(), p.param());
                 case KOp.ScalarConst sc -> c.addStatement("$T $L = $L", scalar, v, literal(sc.value(), f32));
                 case KOp.ScalarUnary u -> c.addStatement("$T $L = $L", scalar, v, scalarUnary(u.kind(), "v" + u.a(), f32));
                 case KOp.ScalarBinary b -> c.addStatement("$T $L = $L", scalar, v,
@@ -227,6 +229,7 @@ public final class VectorBackend {
             case KOp.StoreY st -> CodeBlock.of("v$L.intoMemorySegment(y, (yAt + i) * BYTES, ORDER);\n", st.value());
             case KOp.ParamScalar p -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ParamAtStep p -> throw new IllegalStateException("scalar op in loop body");
+            case KOp.ParamElement p -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarConst c -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarUnary u -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarBinary b -> throw new IllegalStateException("scalar op in loop body");
@@ -250,6 +253,7 @@ public final class VectorBackend {
             case KOp.StoreY st -> CodeBlock.of("y.setAtIndex($T.$L, yAt + i, v$L);\n", layout, lay, st.value());
             case KOp.ParamScalar p -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ParamAtStep p -> throw new IllegalStateException("scalar op in loop body");
+            case KOp.ParamElement p -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarConst c -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarUnary u -> throw new IllegalStateException("scalar op in loop body");
             case KOp.ScalarBinary b -> throw new IllegalStateException("scalar op in loop body");

@@ -3,14 +3,21 @@ package dev.streamfold.ir.expr;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.stream.Blt;
+import dev.streamfold.ir.stream.ColumnNormalizedBanded;
 import dev.streamfold.ir.stream.Compose;
 import dev.streamfold.ir.stream.Diagonal;
 import dev.streamfold.ir.stream.Identity;
+import dev.streamfold.ir.stream.Inverse;
+import dev.streamfold.ir.stream.InverseParams;
+import dev.streamfold.ir.stream.Invertible;
 import dev.streamfold.ir.stream.MomentumSgd;
 import dev.streamfold.ir.stream.Param;
 import dev.streamfold.ir.stream.PrefixSum;
 import dev.streamfold.ir.stream.ScaleRowsAndColumns;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.ir.stream.Toeplitz;
+import dev.streamfold.ir.stream.ToeplitzInverse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,6 +62,42 @@ public final class MatrixBinder {
                         new ParamSpec("row", Kind.VALUE, false, List.of("row_scale")),
                         new ParamSpec("col", Kind.VALUE, false, List.of("col_scale"))),
                 a -> new ScaleRowsAndColumns((StreamingMatrix) a.get("matrix"), (Param) a.get("row"), (Param) a.get("col"))));
+        add(new OpSpec("blt", List.of(value("buf_decay", true), value("output_scale", true)),
+                a -> new Blt((Param) a.get("buf_decay"), (Param) a.get("output_scale"))));
+        add(new OpSpec("inverse", List.of(matrix("matrix")), a -> Inverse.of((StreamingMatrix) a.get("matrix"))));
+        add(new OpSpec("inverse_params", List.of(matrix("matrix")), a -> {
+            if (a.get("matrix") instanceof Invertible i) {
+                return new InverseParams(i);
+            }
+            throw new StreamfoldException("inverse_params is defined for blt and inverse_params(...), got "
+                    + ((StreamingMatrix) a.get("matrix")).opName());
+        }));
+        add(new OpSpec("column_normalized_banded", List.of(value("params", true)),
+                a -> new ColumnNormalizedBanded((Param) a.get("params"))));
+        add(new OpSpec("toeplitz", List.of(value("coef", true)), a -> new Toeplitz((Param) a.get("coef"))));
+        add(new OpSpec("toeplitz_inverse", List.of(value("coef", true), value("column_normalize_for_n", false)),
+                a -> new ToeplitzInverse((Param) a.get("coef"), positiveInt("toeplitz_inverse", "column_normalize_for_n",
+                        (Param) a.get("column_normalize_for_n")))));
+    }
+
+    private static ParamSpec matrix(String name) {
+        return new ParamSpec(name, Kind.MATRIX, true, List.of());
+    }
+
+    /** A structural integer argument: a literal whole number, or null when absent. */
+    private static Integer positiveInt(String op, String name, Param p) {
+        return switch (p) {
+            case null -> null;
+            case Param.Named n -> throw new StreamfoldException(
+                    op + ": " + name + " sets the kernel's structure and must be a literal integer, not $" + n.name());
+            case Param.Literal l -> {
+                double v = l.value().size() == 1 && l.value().shape().rank() == 0 ? l.value().item() : Double.NaN;
+                if (!(v >= 1 && v == Math.rint(v) && v <= Integer.MAX_VALUE)) {
+                    throw new StreamfoldException(op + ": " + name + " must be a positive integer, got " + l);
+                }
+                yield (int) v;
+            }
+        };
     }
 
     private static ParamSpec value(String name, boolean required) {

@@ -1,5 +1,6 @@
 package dev.streamfold.ir.stream;
 
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.List;
 
@@ -26,7 +27,7 @@ public record Compose(StreamingMatrix outer, StreamingMatrix inner) implements S
     }
 
     @Override
-    public int stateCount() {
+    public int stateCount(List<Type> ownParamTypes) {
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package dev.streamfold.ir.stream;
 
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.List;
 
@@ -25,7 +26,7 @@ public record Diagonal(Param d) implements StreamingMatrix {
     }
 
     @Override
-    public int stateCount() {
+    public int stateCount(List<Type> ownParamTypes) {
         return 0;
     }
 

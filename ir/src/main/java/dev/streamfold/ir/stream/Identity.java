@@ -1,5 +1,6 @@
 package dev.streamfold.ir.stream;
 
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.List;
 
@@ -21,7 +22,7 @@ public record Identity() implements StreamingMatrix {
     }
 
     @Override
-    public int stateCount() {
+    public int stateCount(List<Type> ownParamTypes) {
         return 0;
     }
 

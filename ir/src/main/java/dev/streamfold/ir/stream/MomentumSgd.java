@@ -3,6 +3,7 @@ package dev.streamfold.ir.stream;
 import dev.streamfold.ir.ProgramBuilder;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.List;
 
@@ -58,7 +59,7 @@ public record MomentumSgd(Param momentum, Param learningRates) implements Stream
     }
 
     @Override
-    public int stateCount() {
+    public int stateCount(List<Type> ownParamTypes) {
         return 2;
     }
 

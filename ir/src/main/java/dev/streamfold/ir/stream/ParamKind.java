@@ -8,7 +8,16 @@ public enum ParamKind {
     /** A single number (a one-element array is accepted and read as its element). */
     SCALAR,
     /** A non-empty 1-D array; per-step arrays are clip-indexed. */
-    VECTOR;
+    VECTOR,
+    /**
+     * A 1-D array with one entry per state buffer (entry k belongs to buffer k, never clip-indexed);
+     * may be empty. Its length is structural: it sets the number of buffers of the kernel.
+     */
+    BUFFERS,
+    /** A 2-D array with at least one row and one column. */
+    MATRIX,
+    /** A value computed by the operator's {@code prepare} from its other slots; never bound by name. */
+    DERIVED;
 
     /**
      * Returns {@code v} in this kind's canonical shape, or throws naming {@code op} and {@code param}.
@@ -38,6 +47,21 @@ public enum ParamKind {
                 }
                 yield v;
             }
+            case BUFFERS -> {
+                if (v.shape().rank() != 1) {
+                    throw new StreamfoldException(op + ": " + param + " must be a 1-D array, got "
+                            + (v.shape().rank() == 0 ? "a number" : "an array of shape " + v.shape()));
+                }
+                yield v;
+            }
+            case MATRIX -> {
+                if (v.shape().rank() != 2 || v.size() == 0) {
+                    throw new StreamfoldException(op + ": " + param + " must be a non-empty 2-D array, got "
+                            + (v.shape().rank() == 0 ? "a number" : "an array of shape " + v.shape()));
+                }
+                yield v;
+            }
+            case DERIVED -> v;
         };
     }
 }

@@ -7,37 +7,34 @@ import dev.streamfold.ir.Type;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The parameter slots and state buffers of an operator tree, flattened in tree order (an operator's
- * own, then each operand's in {@link StreamingMatrix#operands()} order).
+ * The parameter slots of an operator tree, flattened in tree order (an operator's own, then each
+ * operand's in {@link StreamingMatrix#operands()} order). State buffers follow the same order; their
+ * number may depend on the bound values' lengths (see {@link StreamingMatrix#stateCount}).
  */
-public record ParamLayout(List<Entry> slots, int stateCount, List<String> stateOwners) {
+public record ParamLayout(List<Entry> slots) {
     /** One slot and the operator it belongs to. */
     public record Entry(StreamingMatrix op, Slot slot) {}
 
     public ParamLayout {
         slots = List.copyOf(slots);
-        stateOwners = List.copyOf(stateOwners);
     }
 
     public static ParamLayout of(StreamingMatrix m) {
         List<Entry> slots = new ArrayList<>();
-        List<String> owners = new ArrayList<>();
-        collect(m, slots, owners);
-        return new ParamLayout(slots, owners.size(), owners);
+        collect(m, slots);
+        return new ParamLayout(slots);
     }
 
-    private static void collect(StreamingMatrix m, List<Entry> slots, List<String> owners) {
+    private static void collect(StreamingMatrix m, List<Entry> slots) {
         for (Slot s : m.slots()) {
             slots.add(new Entry(m, s));
         }
-        for (int i = 0; i < m.stateCount(); i++) {
-            owners.add(m.opName());
-        }
         for (StreamingMatrix o : m.operands()) {
-            collect(o, slots, owners);
+            collect(o, slots);
         }
     }
 
@@ -71,6 +68,51 @@ public record ParamLayout(List<Entry> slots, int stateCount, List<String> stateO
     }
 
     private static void bindTree(StreamingMatrix m, Bindings bindings, List<Tensor> out) {
+        List<Tensor> own = checkedValues(m, bindings);
+        List<Tensor> prepared = m.prepare(own);
+        out.addAll(prepared);
+        for (StreamingMatrix o : m.operands()) {
+            bindTree(o, bindings, out);
+        }
+    }
+
+    /**
+     * The tangent of every slot's prepared value when each named parameter in {@code tangents} moves
+     * along the given array (null where the tangent is zero), in {@code dtype}.
+     *
+     * @throws StreamfoldException for a tangent of the wrong shape or an operator whose preparation
+     *     has no supported derivative
+     */
+    public List<Tensor> bindTangents(StreamingMatrix root, Bindings bindings, Map<String, Tensor> tangents, DType dtype) {
+        List<Tensor> out = new ArrayList<>();
+        tangentTree(root, bindings, tangents, out);
+        return out.stream().map(t -> t == null ? null : t.astype(dtype)).toList();
+    }
+
+    private static void tangentTree(StreamingMatrix m, Bindings bindings, Map<String, Tensor> tangents, List<Tensor> out) {
+        List<Tensor> own = checkedValues(m, bindings);
+        List<Tensor> dir = new ArrayList<>();
+        boolean any = false;
+        for (int i = 0; i < m.slots().size(); i++) {
+            Slot s = m.slots().get(i);
+            Tensor d = null;
+            if (s.param() instanceof Param.Named named && tangents.containsKey(named.name())) {
+                d = s.kind().check(m.opName(), "tangent of $" + named.name(), tangents.get(named.name()).astype(DType.F64));
+                if (!d.shape().equals(own.get(i).shape())) {
+                    throw new StreamfoldException("tangent of $" + named.name() + " has shape " + d.shape()
+                            + " but the parameter has shape " + own.get(i).shape());
+                }
+                any = true;
+            }
+            dir.add(d);
+        }
+        out.addAll(any ? m.prepareTangents(own, dir) : dir);
+        for (StreamingMatrix o : m.operands()) {
+            tangentTree(o, bindings, tangents, out);
+        }
+    }
+
+    private static List<Tensor> checkedValues(StreamingMatrix m, Bindings bindings) {
         List<Tensor> own = new ArrayList<>();
         for (Slot s : m.slots()) {
             Tensor raw = switch (s.param()) {
@@ -87,11 +129,7 @@ public record ParamLayout(List<Entry> slots, int stateCount, List<String> stateO
             };
             own.add(s.kind().check(m.opName(), s.name(), raw));
         }
-        List<Tensor> prepared = m.prepare(own);
-        out.addAll(prepared);
-        for (StreamingMatrix o : m.operands()) {
-            bindTree(o, bindings, out);
-        }
+        return own;
     }
 
     /** Program parameter types of the bound values. */

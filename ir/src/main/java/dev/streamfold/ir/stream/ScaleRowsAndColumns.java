@@ -1,5 +1,6 @@
 package dev.streamfold.ir.stream;
 
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ public record ScaleRowsAndColumns(StreamingMatrix a, Param row, Param col) imple
     }
 
     @Override
-    public int stateCount() {
+    public int stateCount(List<Type> ownParamTypes) {
         return 0;
     }
 

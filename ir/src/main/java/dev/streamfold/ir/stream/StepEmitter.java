@@ -59,6 +59,11 @@ public final class StepEmitter {
         return b.broadcastScalar(b.takeClipped(p, step), slice.shape());
     }
 
+    /** Entry {@code j} of a 1-D parameter as a scalar (a per-buffer value, not clip-indexed by step). */
+    public Var element(Var param, int j) {
+        return b.takeClipped(param, b.scalar(DType.I32, j));
+    }
+
     /** A scalar parameter broadcast to the slice. */
     public Var splat(Var scalar) {
         return b.broadcastScalar(scalar, slice.shape());
@@ -70,14 +75,15 @@ public final class StepEmitter {
         List<Var> own = params.subList(paramCursor, paramCursor + np);
         paramCursor += np;
         int s0 = stateOut.size();
-        List<Var> st = stateIn.subList(s0, s0 + m.stateCount());
-        for (int i = 0; i < m.stateCount(); i++) {
+        int ns = m.stateCount(own.stream().map(Var::type).toList());
+        List<Var> st = stateIn.subList(s0, s0 + ns);
+        for (int i = 0; i < ns; i++) {
             stateOut.add(null); // reserved, filled below, so operands take the following buffers
         }
         Out out = m.emitStep(this, x, own, st);
-        if (out.state().size() != m.stateCount()) {
+        if (out.state().size() != ns) {
             throw new IllegalStateException(m.opName() + " returned " + out.state().size() + " state buffers, declared "
-                    + m.stateCount());
+                    + ns);
         }
         for (int i = 0; i < out.state().size(); i++) {
             stateOut.set(s0 + i, out.state().get(i));

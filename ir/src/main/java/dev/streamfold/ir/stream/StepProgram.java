@@ -28,7 +28,8 @@ public record StepProgram(Program program, int numParams, int numState, Type sli
             params.add(b.param(t));
         }
         List<Var> state = new ArrayList<>();
-        for (int i = 0; i < layout.stateCount(); i++) {
+        int numState = stateCount(m, paramTypes, new int[] {0});
+        for (int i = 0; i < numState; i++) {
             state.add(b.param(slice));
         }
         Var t = b.param(Type.scalar(DType.I32));
@@ -42,6 +43,17 @@ public record StepProgram(Program program, int numParams, int numState, Type sli
         List<Var> results = new ArrayList<>(e.stateOut());
         results.add(y);
         return new StepProgram(b.build(results), params.size(), state.size(), slice);
+    }
+
+    /** Number of state buffers of the tree {@code m} whose parameters, from {@code cursor[0]} on, have these types. */
+    static int stateCount(StreamingMatrix m, List<Type> paramTypes, int[] cursor) {
+        int np = m.slots().size();
+        int n = m.stateCount(paramTypes.subList(cursor[0], cursor[0] + np));
+        cursor[0] += np;
+        for (StreamingMatrix o : m.operands()) {
+            n += stateCount(o, paramTypes, cursor);
+        }
+        return n;
     }
 
     public Var stepIndexParam() {

@@ -114,16 +114,11 @@ public final class StreamingEval {
         Program p = programFor(m, values, q, x, n, dtype);
         boolean[] nz = new boolean[p.params().size()];
         List<Tensor> tan = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            if (layout.slots().get(i).slot().param() instanceof Param.Named named && tangents.containsKey(named.name())) {
-                Tensor d = layout.slots().get(i).slot().kind()
-                        .check(layout.slots().get(i).op().opName(), "tangent of $" + named.name(), tangents.get(named.name()).astype(DType.F64));
-                if (!d.shape().equals(values.get(i).shape())) {
-                    throw new StreamfoldException("tangent of $" + named.name() + " has shape " + d.shape()
-                            + " but the parameter has shape " + values.get(i).shape());
-                }
+        List<Tensor> prepared = layout.bindTangents(m, bindings, tangents, dtype);
+        for (int i = 0; i < prepared.size(); i++) {
+            if (prepared.get(i) != null) {
                 nz[i] = true;
-                tan.add(d.astype(dtype));
+                tan.add(prepared.get(i));
             }
         }
         boolean[] force = {true};

@@ -2,6 +2,7 @@ package dev.streamfold.ir.stream;
 
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import java.util.List;
 
@@ -12,7 +13,7 @@ import java.util.List;
  * and infinite: per-step arrays repeat their last entry past their end.
  */
 public sealed interface StreamingMatrix
-        permits Identity, PrefixSum, Diagonal, MomentumSgd, Compose, ScaleRowsAndColumns {
+        permits Identity, PrefixSum, Diagonal, MomentumSgd, Compose, ScaleRowsAndColumns, Invertible {
 
     /** The operator's name in the expression language. */
     String opName();
@@ -23,8 +24,11 @@ public sealed interface StreamingMatrix
     /** Operands in the order {@link #emitStep} visits them. */
     List<StreamingMatrix> operands();
 
-    /** Number of this operator's own state buffers (not its operands'). */
-    int stateCount();
+    /**
+     * Number of this operator's own state buffers (not its operands'), given the types of its own
+     * prepared parameter values (where an array's length is structural, e.g. one buffer per entry).
+     */
+    int stateCount(List<Type> ownParamTypes);
 
     /**
      * Checks this operator's own bound values (one per slot, already in the slot's canonical shape)
@@ -33,6 +37,16 @@ public sealed interface StreamingMatrix
      */
     default List<Tensor> prepare(List<Tensor> values) {
         return values;
+    }
+
+    /**
+     * The directional derivative of {@link #prepare} at {@code values} (checked, in slot order) in
+     * the direction {@code tangents} (one per slot, null where zero); null entries stay zero. The
+     * default suits a {@code prepare} that only checks. Throws {@link StreamfoldException} where the
+     * derivative is not supported.
+     */
+    default List<Tensor> prepareTangents(List<Tensor> values, List<Tensor> tangents) {
+        return tangents;
     }
 
     /**

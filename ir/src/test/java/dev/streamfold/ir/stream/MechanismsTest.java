@@ -1,0 +1,111 @@
+package dev.streamfold.ir.stream;
+
+import static dev.streamfold.ir.stream.BandedSemanticsTest.message;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Sensitivity, error and loss against brute force over participation patterns. */
+class MechanismsTest {
+    @Test
+    void singleParticipationIsTheLargestColumnNorm() {
+        assertEquals(Math.sqrt(10), Mechanisms.sensitivity(new PrefixSum(), Bindings.NONE, 10), 1e-12);
+        Blt c = BandedSemanticsTest.blt3();
+        double[] theta = DenseOracle.values(c.bufDecay());
+        double[] omega = DenseOracle.values(c.outputScale());
+        for (int n : new int[] {1, 2, 11, 64}) {
+            assertEquals(Mechanisms.bltSensitivitySquared(theta, omega, n),
+                    Math.pow(Mechanisms.sensitivity(c, Bindings.NONE, n), 2), 1e-10, "n=" + n);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"9, 1, ", "9, 2, ", "9, 3, ", "9, 2, 2", "10, 4, ", "7, 9, "})
+    void toeplitzMinSepMatchesBruteForce(int n, int minSep, Integer limit) {
+        double[] coef = {1.0, 0.5, 0.375, 0.3125, 0.2};
+        double[][] c = DenseOracle.toeplitz(coef, n);
+        assertEquals(bruteForceSquared(c, minSep, limit), Mechanisms.toeplitzMinSepSensitivitySquared(coef, n, minSep, limit),
+                1e-12);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"12, 3, ", "12, 4, ", "12, 5, 2", "7, 3, "})
+    void columnNormalizedBandedMinSepIsSqrtOfParticipations(int n, int minSep, Integer limit) {
+        double[][] strategy = DenseOracle.invertLower(new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), n).materialize(n));
+        double sens = Mechanisms.bandedMinSepSensitivity(strategy, minSep, limit);
+        assertEquals(Math.sqrt(Mechanisms.maxParticipations(n, minSep, limit)), sens, 1e-12);
+        assertEquals(bruteForceSquared(strategy, minSep, limit), sens * sens, 1e-10);
+    }
+
+    @Test
+    void errorAndLossOfAFactorization() {
+        Blt c = BandedSemanticsTest.blt3();
+        int n = 20;
+        double[] perQuery = Mechanisms.perQueryError(new PrefixSum(), new Inverse(c), Bindings.NONE, n);
+        double[][] b = DenseOracle.matmul(new PrefixSum().materialize(n), DenseOracle.invertLower(c.materialize(n)));
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (double v : b[i]) {
+                s += v * v;
+            }
+            assertEquals(s, perQuery[i], 1e-9);
+            sum += s;
+        }
+        assertEquals(sum / n, Mechanisms.meanError(perQuery), 1e-9);
+        assertEquals(perQuery[n - 1], Mechanisms.maxError(perQuery), 0);
+        double sens = Mechanisms.sensitivity(c, Bindings.NONE, n);
+        assertEquals(sens * sens * perQuery[n - 1], Mechanisms.loss(sens, Mechanisms.maxError(perQuery)), 1e-12);
+        assertArrayEquals(perQuery, Mechanisms.perQueryError(new PrefixSum(), new InverseParams(c), Bindings.NONE, n), 1e-9);
+    }
+
+    @Test
+    void validation() {
+        assertEquals("min_sep must be positive, got 0",
+                message(() -> Mechanisms.toeplitzMinSepSensitivitySquared(new double[] {1}, 4, 0, null)));
+        assertEquals("min_sep must be positive, got -1",
+                message(() -> Mechanisms.bandedMinSepSensitivity(new double[][] {{1}}, -1, null)));
+        assertEquals("coef must be non-negative, found coef[1] = -0.5",
+                message(() -> Mechanisms.toeplitzMinSepSensitivitySquared(new double[] {1, -0.5}, 4, 1, null)));
+        assertEquals("coef must be non-increasing, found coef[1] = 2.0 > coef[0] = 1.0",
+                message(() -> Mechanisms.toeplitzMinSepSensitivitySquared(new double[] {1, 2}, 4, 1, null)));
+        assertEquals("columns 0 and 2 of C are 2 >= min_sep = 2 apart but not orthogonal; the banded sensitivity does not apply",
+                message(() -> Mechanisms.bandedMinSepSensitivity(new PrefixSum().materialize(4), 2, null)));
+    }
+
+    /** {@code max ||C 1_S||^2} over sets S of at most k steps, any two at least minSep apart. */
+    static double bruteForceSquared(double[][] c, int minSep, Integer limit) {
+        int n = c.length;
+        int k = Mechanisms.maxParticipations(n, minSep, limit);
+        double best = 0;
+        for (int mask = 1; mask < 1 << n; mask++) {
+            if (Integer.bitCount(mask) > k) {
+                continue;
+            }
+            int last = -minSep;
+            boolean ok = true;
+            for (int j = 0; j < n && ok; j++) {
+                if ((mask >> j & 1) == 1) {
+                    ok = j - last >= minSep;
+                    last = j;
+                }
+            }
+            if (!ok) {
+                continue;
+            }
+            double s = 0;
+            for (double[] row : c) {
+                double v = 0;
+                for (int j = 0; j < n; j++) {
+                    v += (mask >> j & 1) * row[j];
+                }
+                s += v * v;
+            }
+            best = Math.max(best, s);
+        }
+        return best;
+    }
+}
