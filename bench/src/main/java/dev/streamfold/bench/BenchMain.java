@@ -33,6 +33,8 @@ import java.util.Locale;
  */
 public final class BenchMain {
     static final String COMPOSE3 = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
+    static final String BLT4_INV = "inverse(blt(buf_decay=[0.99, 0.9, 0.7, 0.3], output_scale=[0.05, 0.1, 0.2, 0.3]))";
+    static final String BLT4 = "prefix_sum @ " + BLT4_INV;
     static final String SCAN = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])";
     static final int SCAN_STEPS = 256;
     /** The whole-scan case's slice: its three state buffers (48 MiB) do not fit in the 32 MiB L3. */
@@ -72,7 +74,7 @@ public final class BenchMain {
                     json = Path.of(argv[++i]);
                 }
                 default -> throw new StreamfoldException("bench: unknown option '" + argv[i]
-                        + "' (options: --quick, --json FILE, --case compose3|scan, --size D, --threads K)");
+                        + "' (options: --quick, --json FILE, --case compose3|blt4|scan, --size D, --threads K)");
             }
         }
         int all = Runtime.getRuntime().availableProcessors();
@@ -86,6 +88,13 @@ public final class BenchMain {
             for (long d : sizes) {
                 for (int threads : threadCounts) {
                     rows.addAll(compose3(d, threads, timing, d <= (1L << 20)));
+                }
+            }
+        }
+        if (onlyCase == null || onlyCase.equals("blt4")) {
+            for (long d : sizes) {
+                for (int threads : threadCounts) {
+                    rows.addAll(blt4(d, threads, timing));
                 }
             }
         }
@@ -146,6 +155,19 @@ public final class BenchMain {
                 vs.add(new Variants.InterpreterStep(fused, d));
             }
             return measure("compose3", vs, d, threads, timing);
+        }
+    }
+
+    static List<Row> blt4(long d, int threads, Timing timing) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Buffers.random(arena, d, 3);
+            MemorySegment y = StreamBuffers.allocate(arena, d * 4);
+            List<Variant> vs = new ArrayList<>();
+            vs.add(new Variants.Copy(x, y, d, threads));
+            vs.add(new Variants.Kernel("fused", MatrixBinder.parse(BLT4), x, y, d, threads, KernelEval.VECTOR));
+            vs.add(new Variants.Unfused(List.of(MatrixBinder.parse(BLT4_INV), MatrixBinder.parse("prefix_sum")), arena, x, y,
+                    d, threads));
+            return measure("blt4", vs, d, threads, timing);
         }
     }
 
