@@ -25,7 +25,7 @@ public final class Philox4x32 {
 
     private Philox4x32() {}
 
-    /** Writes the four output words of the block for counter {@code (c0..c3)} and key {@code (k0, k1)} to {@code out4[0..3]}. */
+    /** Writes the four output words of the block for counter {@code (c0..c3)}, key {@code (k0, k1)} to {@code out4}. */
     public static void block(int c0, int c1, int c2, int c3, int k0, int k1, int[] out4) {
         for (int round = 0; round < ROUNDS; round++) {
             if (round > 0) {
