@@ -1,0 +1,539 @@
+package dev.streamfold.runtime.noise;
+
+import static dev.streamfold.runtime.noise.NormalQuantile.*;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API implementation of {@link GaussianNoise}, equal to it bit for bit for every species of at least 128 bits.
+ *
+ * <p>Philox works in a "swapped" layout where each 64-bit lane holds two counter words high word first:
+ * {@code a = (c0 << 32 | c1)}, {@code b = (c2 << 32 | c3)}. A round is then
+ * {@code a' = (b >>> 32) * M1 ^ (a << 32) ^ (k0 << 32)}, {@code b' = (a >>> 32) * M0 ^ (b << 32) ^ (k1 << 32)}, each
+ * product an unsigned 32x32-to-64-bit multiply, and swapping the words back gives the block's output words in
+ * coordinate order: as ints {@code w0, w1, w2, w3} for binary32, as longs {@code (w[2h+1] << 32 | w[2h])} for binary64.
+ * The per-vector functions keep {@code a} and {@code b} of each block in adjacent lanes of one vector (one lane swap per
+ * round); the bulk fills keep all {@code a} in one vector and all {@code b} in another (no lane crossing until the final
+ * interleave).
+ *
+ * <p>The bulk fills work in chunks of two passes over the destination: the raw Philox output is stored in place, then
+ * transformed in place, the last partial vector of a chunk by the scalar reference. Each pass keeps all of its vector
+ * code in its own body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline, so
+ * no vector is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the caller.
+ */
+public final class GaussianNoiseVector {
+    /** The species the bulk binary32 fills use. */
+    public static final VectorSpecies<Float> F32_SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** The species the bulk binary64 fills use. */
+    public static final VectorSpecies<Double> F64_SPECIES = DoubleVector.SPECIES_PREFERRED;
+
+    private static final VectorSpecies<Long> LONGS = longsOfShape(F32_SPECIES.vectorBitSize());
+    private static final int CHUNK = 2048;
+    private static final long LOW32 = 0xFFFFFFFFL;
+    private static final long M0 = Philox4x32.M0 & LOW32;
+    private static final long M1 = Philox4x32.M1 & LOW32;
+    private static final int W0 = Philox4x32.W0;
+    private static final int W1 = Philox4x32.W1;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final long MANTISSA52 = 0x000FFFFFFFFFFFFFL;
+    private static final float[] PPND7_CENTRAL_NUMERATOR = {PPND7_A0, PPND7_A1, PPND7_A2, PPND7_A3};
+    private static final float[] PPND7_CENTRAL_DENOMINATOR = {1f, PPND7_B1, PPND7_B2, PPND7_B3};
+    private static final float[] PPND7_TAIL_NUMERATOR = {PPND7_C0, PPND7_C1, PPND7_C2, PPND7_C3};
+    private static final float[] PPND7_TAIL_DENOMINATOR = {1f, PPND7_D1, PPND7_D2};
+    private static final float[] LOG32_POLYNOMIAL = {LOG32_LG1, LOG32_LG2, LOG32_LG3, LOG32_LG4};
+    private static final double[] PPND16_CENTRAL_NUMERATOR = {PPND16_A0, PPND16_A1, PPND16_A2, PPND16_A3,
+        PPND16_A4, PPND16_A5, PPND16_A6, PPND16_A7};
+    private static final double[] PPND16_CENTRAL_DENOMINATOR = {1.0, PPND16_B1, PPND16_B2, PPND16_B3,
+        PPND16_B4, PPND16_B5, PPND16_B6, PPND16_B7};
+    private static final double[] PPND16_NEAR_NUMERATOR = {PPND16_C0, PPND16_C1, PPND16_C2, PPND16_C3,
+        PPND16_C4, PPND16_C5, PPND16_C6, PPND16_C7};
+    private static final double[] PPND16_NEAR_DENOMINATOR = {1.0, PPND16_D1, PPND16_D2, PPND16_D3,
+        PPND16_D4, PPND16_D5, PPND16_D6, PPND16_D7};
+    private static final double[] PPND16_FAR_NUMERATOR = {PPND16_E0, PPND16_E1, PPND16_E2, PPND16_E3,
+        PPND16_E4, PPND16_E5, PPND16_E6, PPND16_E7};
+    private static final double[] PPND16_FAR_DENOMINATOR = {1.0, PPND16_F1, PPND16_F2, PPND16_F3,
+        PPND16_F4, PPND16_F5, PPND16_F6, PPND16_F7};
+    private static final double[] LOG64_POLYNOMIAL = {LOG64_LG1, LOG64_LG2, LOG64_LG3, LOG64_LG4, LOG64_LG5,
+        LOG64_LG6, LOG64_LG7};
+    private static final long TWO52_BITS = 0x4330000000000000L;
+
+    private GaussianNoiseVector() {}
+
+    /**
+     * The binary32 deviates of coordinates {@code coordStart .. coordStart + s.length() - 1} at {@code step}, for the key
+     * {@code (k0, k1) = (low, high half of the seed)}. The bulk fills are faster per value.
+     */
+    public static FloatVector gaussianF32(VectorSpecies<Float> s, int k0, int k1, long step, long coordStart) {
+        VectorSpecies<Long> ls = longsOfShape(s.vectorBitSize());
+        long group = coordStart >>> 2;
+        IntVector words = philoxInterleaved(ls, k0, k1, step, group).reinterpretAsInts();
+        int lead = (int) coordStart & 3;
+        if (lead != 0) {
+            long next = group + ls.length() / 2;
+            words = words.slice(lead, philoxInterleaved(ls, k0, k1, step, next).reinterpretAsInts());
+        }
+        return fromWordsF32(words);
+    }
+
+    /**
+     * The binary64 deviates of coordinates {@code coordStart .. coordStart + s.length() - 1} at {@code step}, for the key
+     * {@code (k0, k1) = (low, high half of the seed)}. The bulk fills are faster per value.
+     */
+    public static DoubleVector gaussianF64(VectorSpecies<Double> s, int k0, int k1, long step, long coordStart) {
+        VectorSpecies<Long> ls = longsOfShape(s.vectorBitSize());
+        long group = coordStart >>> 1;
+        LongVector bits = philoxInterleaved(ls, k0, k1, step, group);
+        if ((coordStart & 1) != 0) {
+            bits = bits.slice(1, philoxInterleaved(ls, k0, k1, step, group + ls.length() / 2));
+        }
+        return fromBitsF64(bits);
+    }
+
+    /** Vector counterpart of {@link GaussianNoise#fillF32(long, long, long, float[], int, int, float)}, same bits. */
+    public static void fillF32(long seed, long step, long coordStart, float[] dst, int off, int len, float stddev) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        fillChunksF32(seed, step, coordStart, dst, off, len, stddev);
+    }
+
+    /** Vector counterpart of {@link GaussianNoise#fillF64(long, long, long, double[], int, int, double)}, same bits. */
+    public static void fillF64(long seed, long step, long coordStart, double[] dst, int off, int len, double stddev) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        fillChunksF64(seed, step, coordStart, dst, off, len, stddev);
+    }
+
+    /** Vector counterpart of {@link GaussianNoise#fillF32(long, long, long, MemorySegment, long, long, float)}. */
+    public static void fillF32(long seed, long step, long coordStart, MemorySegment dst, long byteOffset, long count,
+                               float stddev) {
+        Objects.checkFromIndexSize(byteOffset, Math.multiplyExact(count, Float.BYTES), dst.byteSize());
+        fillChunksF32(seed, step, coordStart, dst, byteOffset, count, stddev);
+    }
+
+    /** Vector counterpart of {@link GaussianNoise#fillF64(long, long, long, MemorySegment, long, long, double)}. */
+    public static void fillF64(long seed, long step, long coordStart, MemorySegment dst, long byteOffset, long count,
+                               double stddev) {
+        Objects.checkFromIndexSize(byteOffset, Math.multiplyExact(count, Double.BYTES), dst.byteSize());
+        fillChunksF64(seed, step, coordStart, dst, byteOffset, count, stddev);
+    }
+
+    /**
+     * The fills' chunk loop. {@code dst} is a {@code float[]} addressed by element index {@code at} or a
+     * {@link MemorySegment} addressed by byte offset {@code at}.
+     */
+    private static void fillChunksF32(long seed, long step, long coordStart, Object dst, long at, long count,
+                                      float stddev) {
+        long unit = dst instanceof MemorySegment ? Float.BYTES : 1;
+        for (long j = 0; j < count; j += CHUNK) {
+            int n = (int) Math.min(CHUNK, count - j);
+            philoxF32(seed, step, coordStart + j, dst, at + j * unit, n);
+            transformF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
+        }
+    }
+
+    /** As {@link #fillChunksF32} for {@code double[]} or segments. */
+    private static void fillChunksF64(long seed, long step, long coordStart, Object dst, long at, long count,
+                                      double stddev) {
+        long unit = dst instanceof MemorySegment ? Double.BYTES : 1;
+        for (long j = 0; j < count; j += CHUNK) {
+            int n = (int) Math.min(CHUNK, count - j);
+            philoxF64(seed, step, coordStart + j, dst, at + j * unit, n);
+            transformF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
+        }
+    }
+
+    /** Stores the Philox words of the {@code n} binary32 coordinates from {@code coordStart} as raw bits at {@code at}. */
+    private static void philoxF32(long seed, long step, long coordStart, Object dst, long at, int n) {
+        LongVector lane = LongVector.zero(LONGS).addIndex(1);
+        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
+        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
+        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
+        LongVector m0 = lane.broadcast(M0);
+        LongVector m1 = lane.broadcast(M1);
+        LongVector b0 = rotate32(lane.broadcast(step));
+        LongVector groups = lane.add(coordStart >>> 2);
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        int half = 2 * lane.length();
+        for (int j = -((int) coordStart & 3); j < n; j += 2 * half) {
+            LongVector a = rotate32(groups);
+            LongVector b = b0;
+            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+                long ka = (long) (k0 + round * W0) << 32;
+                long kb = (long) (k1 + round * W1) << 32;
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
+                a = next;
+            }
+            LongVector x = rotate32(a);
+            LongVector y = rotate32(b);
+            for (int part = 0; part < 2; part++) {
+                VectorShuffle<Long> pick = part == 0 ? low : high;
+                FloatVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsFloats();
+                int i = j + part * half;
+                if (i >= 0 && i <= n - half) {
+                    if (dst instanceof float[] array) {
+                        raw.intoArray(array, (int) at + i);
+                    } else {
+                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE);
+                    }
+                } else {
+                    VectorMask<Float> inside = raw.species().indexInRange(i, n);
+                    if (dst instanceof float[] array) {
+                        raw.intoArray(array, (int) at + i, inside);
+                    } else {
+                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE, inside);
+                    }
+                }
+            }
+            groups = groups.add(lane.length());
+        }
+    }
+
+    /** Stores the Philox values of the {@code n} binary64 coordinates from {@code coordStart} as raw bits at {@code at}. */
+    private static void philoxF64(long seed, long step, long coordStart, Object dst, long at, int n) {
+        LongVector lane = LongVector.zero(LONGS).addIndex(1);
+        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
+        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
+        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
+        LongVector m0 = lane.broadcast(M0);
+        LongVector m1 = lane.broadcast(M1);
+        LongVector b0 = rotate32(lane.broadcast(step));
+        LongVector groups = lane.add(coordStart >>> 1);
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
+        int half = lane.length();
+        for (int j = -((int) coordStart & 1); j < n; j += 2 * half) {
+            LongVector a = rotate32(groups);
+            LongVector b = b0;
+            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+                long ka = (long) (k0 + round * W0) << 32;
+                long kb = (long) (k1 + round * W1) << 32;
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
+                a = next;
+            }
+            LongVector x = rotate32(a);
+            LongVector y = rotate32(b);
+            for (int part = 0; part < 2; part++) {
+                VectorShuffle<Long> pick = part == 0 ? low : high;
+                DoubleVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsDoubles();
+                int i = j + part * half;
+                if (i >= 0 && i <= n - half) {
+                    if (dst instanceof double[] array) {
+                        raw.intoArray(array, (int) at + i);
+                    } else {
+                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE);
+                    }
+                } else {
+                    VectorMask<Double> inside = raw.species().indexInRange(i, n);
+                    if (dst instanceof double[] array) {
+                        raw.intoArray(array, (int) at + i, inside);
+                    } else {
+                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE, inside);
+                    }
+                }
+            }
+            groups = groups.add(lane.length());
+        }
+    }
+
+    /**
+     * Replaces the raw words at {@code at} by {@code stddev * z}, whole vectors at a time (the contract's binary32 steps,
+     * both branches in every lane, numerator and denominator selected before the one division); the remainder comes
+     * from the scalar reference.
+     */
+    private static void transformF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev) {
+        VectorSpecies<Float> fs = F32_SPECIES;
+        int j = 0;
+        for (; j <= n - fs.length(); j += fs.length()) {
+            IntVector w = (dst instanceof float[] array
+                    ? FloatVector.fromArray(fs, array, (int) at + j)
+                    : FloatVector.fromMemorySegment(fs, (MemorySegment) dst, at + 4L * j, NATIVE)).reinterpretAsInts();
+            IntVector s = w.lanewise(LSHR, 7).or(1).sub(1 << 24);
+            FloatVector a = ((FloatVector) s.abs().convert(I2F, 0)).mul(0x1p-25f);
+            FloatVector r = a.broadcast(PPND7_CONST1).sub(a.mul(a));
+
+            IntVector pb = a.broadcast(0.5f).sub(a).reinterpretAsInts();
+            IntVector mb = pb.and(0x007fffff).or(0x3f800000);
+            VectorMask<Integer> above = mb.compare(GT, LOG32_SQRT2_BITS);
+            FloatVector e = (FloatVector) pb.lanewise(LSHR, 23).sub(127).add(1, above).convert(I2F, 0);
+            FloatVector f = mb.sub(1 << 23, above).reinterpretAsFloats().sub(1f);
+            FloatVector q = f.div(f.add(2f));
+            FloatVector z = q.mul(q);
+            FloatVector h = z.broadcast(LOG32_POLYNOMIAL[3]);
+            for (int k = 2; k >= 0; k--) {
+                h = h.mul(z).add(LOG32_POLYNOMIAL[k]);
+            }
+            FloatVector hf = f.mul(0.5f).mul(f);
+            FloatVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
+            FloatVector log = e.mul(LOG32_LN2_HI).add(e.mul(LOG32_LN2_LO).add(u));
+            FloatVector x = log.neg().sqrt().sub(PPND7_CONST2);
+
+            FloatVector cn = r.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+            FloatVector cd = r.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+            FloatVector tn = x.broadcast(PPND7_TAIL_NUMERATOR[3]);
+            for (int k = 2; k >= 0; k--) {
+                cn = cn.mul(r).add(PPND7_CENTRAL_NUMERATOR[k]);
+                cd = cd.mul(r).add(PPND7_CENTRAL_DENOMINATOR[k]);
+                tn = tn.mul(x).add(PPND7_TAIL_NUMERATOR[k]);
+            }
+            FloatVector td = x.broadcast(PPND7_TAIL_DENOMINATOR[2]);
+            for (int k = 1; k >= 0; k--) {
+                td = td.mul(x).add(PPND7_TAIL_DENOMINATOR[k]);
+            }
+            VectorMask<Float> tail = a.compare(GT, PPND7_SPLIT1);
+            FloatVector m = a.mul(cn).blend(tn, tail).div(cd.blend(td, tail));
+            FloatVector out = m.reinterpretAsInts().or(s.and(0x80000000)).reinterpretAsFloats().mul(stddev);
+            if (dst instanceof float[] array) {
+                out.intoArray(array, (int) at + j);
+            } else {
+                out.intoMemorySegment((MemorySegment) dst, at + 4L * j, NATIVE);
+            }
+        }
+        for (; j < n; j++) {
+            float out = GaussianNoise.gaussianF32(seed, step, coordStart + j) * stddev;
+            if (dst instanceof float[] array) {
+                array[(int) at + j] = out;
+            } else {
+                ((MemorySegment) dst).set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * j, out);
+            }
+        }
+    }
+
+    /**
+     * Replaces the raw values at {@code at} by {@code stddev * z}, as {@link #transformF32} does for binary32; the tail
+     * branch runs only for vectors with a tail lane, its far part only for vectors with a far lane.
+     */
+    private static void transformF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev) {
+        VectorSpecies<Double> ds = F64_SPECIES;
+        int j = 0;
+        for (; j <= n - ds.length(); j += ds.length()) {
+            LongVector bits = (dst instanceof double[] array
+                    ? DoubleVector.fromArray(ds, array, (int) at + j)
+                    : DoubleVector.fromMemorySegment(ds, (MemorySegment) dst, at + 8L * j, NATIVE)).reinterpretAsLongs();
+            LongVector flip = bits.not().lanewise(ASHR, 63).and(MANTISSA52);
+            LongVector mantissa = bits.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
+            DoubleVector a = mantissa.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+            DoubleVector r = a.broadcast(PPND16_CONST1).sub(a.mul(a));
+            DoubleVector numerator = r.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+            DoubleVector denominator = r.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+            for (int k = 6; k >= 0; k--) {
+                numerator = numerator.mul(r).add(PPND16_CENTRAL_NUMERATOR[k]);
+                denominator = denominator.mul(r).add(PPND16_CENTRAL_DENOMINATOR[k]);
+            }
+            numerator = a.mul(numerator);
+            VectorMask<Double> tail = a.compare(GT, PPND16_SPLIT1);
+            if (tail.anyTrue()) {
+                LongVector pb = a.broadcast(0.5).sub(a).reinterpretAsLongs();
+                LongVector mb = pb.and(MANTISSA52).or(0x3ff0000000000000L);
+                VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
+                DoubleVector e = pb.lanewise(LSHR, 52).add(1L, above).or(TWO52_BITS).reinterpretAsDoubles()
+                        .sub(0x1p52 + 1023);
+                DoubleVector f = mb.sub(1L << 52, above).reinterpretAsDoubles().sub(1.0);
+                DoubleVector q = f.div(f.add(2.0));
+                DoubleVector z = q.mul(q);
+                DoubleVector h = z.broadcast(LOG64_POLYNOMIAL[6]);
+                for (int k = 5; k >= 0; k--) {
+                    h = h.mul(z).add(LOG64_POLYNOMIAL[k]);
+                }
+                DoubleVector hf = f.mul(0.5).mul(f);
+                DoubleVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
+                DoubleVector t = e.mul(LOG64_LN2_HI).add(e.mul(LOG64_LN2_LO).add(u)).neg().sqrt();
+                VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2).and(tail);
+                boolean anyFar = far.anyTrue();
+                DoubleVector x = t.sub(PPND16_CONST2).blend(t.sub(PPND16_SPLIT2), far);
+                DoubleVector tn = x.broadcast(PPND16_NEAR_NUMERATOR[7]);
+                DoubleVector td = x.broadcast(PPND16_NEAR_DENOMINATOR[7]);
+                if (anyFar) {
+                    tn = tn.blend(PPND16_FAR_NUMERATOR[7], far);
+                    td = td.blend(PPND16_FAR_DENOMINATOR[7], far);
+                }
+                for (int k = 6; k >= 0; k--) {
+                    DoubleVector cn = x.broadcast(PPND16_NEAR_NUMERATOR[k]);
+                    DoubleVector cd = x.broadcast(PPND16_NEAR_DENOMINATOR[k]);
+                    if (anyFar) {
+                        cn = cn.blend(PPND16_FAR_NUMERATOR[k], far);
+                        cd = cd.blend(PPND16_FAR_DENOMINATOR[k], far);
+                    }
+                    tn = tn.mul(x).add(cn);
+                    td = td.mul(x).add(cd);
+                }
+                numerator = numerator.blend(tn, tail);
+                denominator = denominator.blend(td, tail);
+            }
+            LongVector sign = bits.not().and(Long.MIN_VALUE);
+            DoubleVector out = numerator.div(denominator).reinterpretAsLongs().or(sign).reinterpretAsDoubles()
+                    .mul(stddev);
+            if (dst instanceof double[] array) {
+                out.intoArray(array, (int) at + j);
+            } else {
+                out.intoMemorySegment((MemorySegment) dst, at + 8L * j, NATIVE);
+            }
+        }
+        for (; j < n; j++) {
+            double out = GaussianNoise.gaussianF64(seed, step, coordStart + j) * stddev;
+            if (dst instanceof double[] array) {
+                array[(int) at + j] = out;
+            } else {
+                ((MemorySegment) dst).set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * j, out);
+            }
+        }
+    }
+
+    /** The long species of the given shape, a constant whenever {@code bits} is one. */
+    private static VectorSpecies<Long> longsOfShape(int bits) {
+        return switch (bits) {
+            case 128 -> LongVector.SPECIES_128;
+            case 256 -> LongVector.SPECIES_256;
+            case 512 -> LongVector.SPECIES_512;
+            default -> {
+                if (bits < 128 || bits % 128 != 0) {
+                    throw new IllegalArgumentException("noise vectors need a multiple of 128 bits, got " + bits);
+                }
+                yield VectorSpecies.of(long.class, VectorShape.forBitSize(bits));
+            }
+        };
+    }
+
+    private static LongVector rotate32(LongVector v) {
+        return v.lanewise(LSHL, 32).or(v.lanewise(LSHR, 32));
+    }
+
+    /**
+     * Philox on the {@code ls.length() / 2} blocks from {@code group}, {@code a} and {@code b} of a block in adjacent
+     * lanes; the result holds the output in coordinate order.
+     */
+    private static LongVector philoxInterleaved(VectorSpecies<Long> ls, int k0, int k1, long step, long group) {
+        LongVector lane = LongVector.zero(ls).addIndex(1);
+        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
+        LongVector multiplier = lane.broadcast(M0).blend(M1, odd).and(LOW32);
+        VectorShuffle<Long> swap = lane.lanewise(XOR, 1L).toShuffle();
+        LongVector key = lane.broadcast((long) k0 << 32).blend((long) k1 << 32, odd);
+        LongVector bump = lane.broadcast((long) W0 << 32).blend((long) W1 << 32, odd);
+        LongVector v = rotate32(lane.lanewise(LSHR, 1).add(group).blend(step, odd));
+        for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+            LongVector product = v.lanewise(LSHR, 32).mul(multiplier);
+            v = product.rearrange(swap).lanewise(XOR, v.lanewise(LSHL, 32)).lanewise(XOR, key);
+            key = key.add(bump);
+        }
+        return rotate32(v);
+    }
+
+    private static FloatVector fromWordsF32(IntVector words) {
+        IntVector s = words.lanewise(LSHR, 7).or(1).sub(1 << 24);
+        FloatVector a = ((FloatVector) s.abs().convert(I2F, 0)).mul(0x1p-25f);
+        IntVector sign = s.and(0x80000000);
+        return magnitudeF32(a).reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    /**
+     * Both branches in every lane; each lane's selected operations are the contract's, with numerator and denominator
+     * selected before the one division.
+     */
+    private static FloatVector magnitudeF32(FloatVector a) {
+        FloatVector r = a.broadcast(PPND7_CONST1).sub(a.mul(a));
+        FloatVector x = logF32(a.broadcast(0.5f).sub(a)).neg().sqrt().sub(PPND7_CONST2);
+        VectorMask<Float> tail = a.compare(GT, PPND7_SPLIT1);
+        FloatVector numerator = a.mul(horner(r, PPND7_CENTRAL_NUMERATOR)).blend(horner(x, PPND7_TAIL_NUMERATOR), tail);
+        FloatVector denominator = horner(r, PPND7_CENTRAL_DENOMINATOR).blend(horner(x, PPND7_TAIL_DENOMINATOR), tail);
+        return numerator.div(denominator);
+    }
+
+    /** {@code c[n]}, then {@code h = h * x + c[k]} for {@code k = n-1 .. 0}, one rounding per operation. */
+    private static FloatVector horner(FloatVector x, float[] ascending) {
+        FloatVector h = x.broadcast(ascending[ascending.length - 1]);
+        for (int k = ascending.length - 2; k >= 0; k--) {
+            h = h.mul(x).add(ascending[k]);
+        }
+        return h;
+    }
+
+    /** {@code c[n]}, then {@code h = h * x + c[k]} for {@code k = n-1 .. 0}, one rounding per operation. */
+    private static DoubleVector horner(DoubleVector x, double[] ascending) {
+        DoubleVector h = x.broadcast(ascending[ascending.length - 1]);
+        for (int k = ascending.length - 2; k >= 0; k--) {
+            h = h.mul(x).add(ascending[k]);
+        }
+        return h;
+    }
+
+    private static FloatVector logF32(FloatVector v) {
+        IntVector b = v.reinterpretAsInts();
+        IntVector e = b.lanewise(LSHR, 23).sub(127);
+        IntVector mb = b.and(0x007fffff).or(0x3f800000);
+        VectorMask<Integer> above = mb.compare(GT, LOG32_SQRT2_BITS);
+        mb = mb.sub(1 << 23, above);
+        e = e.add(1, above);
+        FloatVector f = mb.reinterpretAsFloats().sub(1f);
+        FloatVector s = f.div(f.add(2f));
+        FloatVector z = s.mul(s);
+        FloatVector r = z.mul(horner(z, LOG32_POLYNOMIAL));
+        FloatVector hf = f.mul(0.5f).mul(f);
+        FloatVector u = f.sub(hf.sub(s.mul(hf.add(r))));
+        FloatVector k = (FloatVector) e.convert(I2F, 0);
+        return k.mul(LOG32_LN2_HI).add(k.mul(LOG32_LN2_LO).add(u));
+    }
+
+    private static DoubleVector fromBitsF64(LongVector x) {
+        LongVector flip = x.not().lanewise(ASHR, 63).and(MANTISSA52);
+        LongVector half = x.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
+        DoubleVector a = half.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+        LongVector sign = x.not().and(Long.MIN_VALUE);
+        return magnitudeF64(a).reinterpretAsLongs().or(sign).reinterpretAsDoubles();
+    }
+
+    /** Like {@link #magnitudeF32}; the tail lanes are evaluated only when there are any. */
+    private static DoubleVector magnitudeF64(DoubleVector a) {
+        DoubleVector r = a.broadcast(PPND16_CONST1).sub(a.mul(a));
+        DoubleVector numerator = a.mul(horner(r, PPND16_CENTRAL_NUMERATOR));
+        DoubleVector denominator = horner(r, PPND16_CENTRAL_DENOMINATOR);
+        VectorMask<Double> tail = a.compare(GT, PPND16_SPLIT1);
+        if (tail.anyTrue()) {
+            DoubleVector t = logF64(a.broadcast(0.5).sub(a)).neg().sqrt();
+            DoubleVector x = t.sub(PPND16_CONST2);
+            numerator = numerator.blend(horner(x, PPND16_NEAR_NUMERATOR), tail);
+            denominator = denominator.blend(horner(x, PPND16_NEAR_DENOMINATOR), tail);
+            VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2).and(tail);
+            if (far.anyTrue()) {
+                DoubleVector y = t.sub(PPND16_SPLIT2);
+                numerator = numerator.blend(horner(y, PPND16_FAR_NUMERATOR), far);
+                denominator = denominator.blend(horner(y, PPND16_FAR_DENOMINATOR), far);
+            }
+        }
+        return numerator.div(denominator);
+    }
+
+    private static DoubleVector logF64(DoubleVector v) {
+        LongVector b = v.reinterpretAsLongs();
+        LongVector biased = b.lanewise(LSHR, 52);
+        LongVector mb = b.and(MANTISSA52).or(0x3ff0000000000000L);
+        VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
+        mb = mb.sub(1L << 52, above);
+        biased = biased.add(1L, above);
+        DoubleVector f = mb.reinterpretAsDoubles().sub(1.0);
+        DoubleVector s = f.div(f.add(2.0));
+        DoubleVector z = s.mul(s);
+        DoubleVector r = z.mul(horner(z, LOG64_POLYNOMIAL));
+        DoubleVector hf = f.mul(0.5).mul(f);
+        DoubleVector u = f.sub(hf.sub(s.mul(hf.add(r))));
+        DoubleVector k = biased.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 + 1023);
+        return k.mul(LOG64_LN2_HI).add(k.mul(LOG64_LN2_LO).add(u));
+    }
+}

@@ -1,0 +1,47 @@
+package dev.streamfold.runtime.noise;
+
+import java.util.Locale;
+
+/** Times the scalar and Vector API bulk fills over {@code 2^24} values and prints billions of values per second. */
+public final class NoiseThroughput {
+    private static final int VALUES = 1 << 24;
+    private static final int WARMUP = 5;
+    private static final int REPETITIONS = 7;
+
+    private NoiseThroughput() {}
+
+    public static void main(String[] args) {
+        float[] f32 = new float[VALUES];
+        double[] f64 = new double[VALUES];
+        System.out.printf(Locale.ROOT, "%d values per fill; vector species %s and %s%n",
+                VALUES, GaussianNoiseVector.F32_SPECIES, GaussianNoiseVector.F64_SPECIES);
+        report("fillF32 scalar", time(step -> GaussianNoise.fillF32(42L, step, 0L, f32, 0, VALUES, 1f)));
+        report("fillF32 vector", time(step -> GaussianNoiseVector.fillF32(42L, step, 0L, f32, 0, VALUES, 1f)));
+        report("fillF64 scalar", time(step -> GaussianNoise.fillF64(42L, step, 0L, f64, 0, VALUES, 1.0)));
+        report("fillF64 vector", time(step -> GaussianNoiseVector.fillF64(42L, step, 0L, f64, 0, VALUES, 1.0)));
+    }
+
+    private interface Fill {
+        void run(long step);
+    }
+
+    /** Best and median seconds per fill after warm-up. */
+    private static double[] time(Fill fill) {
+        for (int i = 0; i < WARMUP; i++) {
+            fill.run(i);
+        }
+        double[] seconds = new double[REPETITIONS];
+        for (int i = 0; i < REPETITIONS; i++) {
+            long start = System.nanoTime();
+            fill.run(WARMUP + i);
+            seconds[i] = (System.nanoTime() - start) * 1e-9;
+        }
+        java.util.Arrays.sort(seconds);
+        return new double[] {seconds[0], seconds[REPETITIONS / 2]};
+    }
+
+    private static void report(String name, double[] seconds) {
+        System.out.printf(Locale.ROOT, "%-15s best %.3f G values/s, median %.3f G values/s%n",
+                name, VALUES / seconds[0] * 1e-9, VALUES / seconds[1] * 1e-9);
+    }
+}
