@@ -21,6 +21,8 @@ public final class Main {
                    [--param NAME=VALUE]... [--tangent NAME=VALUE]... [--threads K]
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
+              noise --expr EXPR --dim D --steps T --seed S [--stddev SIGMA] [--dtype float32|float64]
+                    [--threads K] [--param NAME=VALUE]... --out FILE [--state FILE] [--resume FILE]
               bench [--quick] [--json FILE]
 
             Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').
@@ -40,9 +42,10 @@ public final class Main {
             String result = switch (cmd) {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
+                case "noise" -> NoiseCommand.run(argv);
                 case "demo" -> DemoCommand.run(argv, out);
                 case "help", "-h", "--help" -> USAGE;
-                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, bench)");
+                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, bench)");
             };
             out.print(result);
             out.flush();
