@@ -74,7 +74,7 @@ public final class BenchMain {
                     json = Path.of(argv[++i]);
                 }
                 default -> throw new StreamfoldException("bench: unknown option '" + argv[i]
-                        + "' (options: --quick, --json FILE, --case compose3|blt4|scan, --size D, --threads K)");
+                        + "' (options: --quick, --json FILE, --case compose3|blt4|noise-blt4|scan, --size D, --threads K)");
             }
         }
         int all = Runtime.getRuntime().availableProcessors();
@@ -95,6 +95,13 @@ public final class BenchMain {
             for (long d : sizes) {
                 for (int threads : threadCounts) {
                     rows.addAll(blt4(d, threads, timing));
+                }
+            }
+        }
+        if (onlyCase == null || onlyCase.equals("noise-blt4")) {
+            for (long d : sizes) {
+                for (int threads : threadCounts) {
+                    rows.addAll(noiseBlt4(d, threads, timing));
                 }
             }
         }
@@ -168,6 +175,21 @@ public final class BenchMain {
             vs.add(new Variants.Unfused(List.of(MatrixBinder.parse(BLT4_INV), MatrixBinder.parse("prefix_sum")), arena, x, y,
                     d, threads));
             return measure("blt4", vs, d, threads, timing);
+        }
+    }
+
+    static List<Row> noiseBlt4(long d, int threads, Timing timing) {
+        StreamingMatrix m = MatrixBinder.parse(BLT4_INV);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Buffers.random(arena, d, 4);
+            MemorySegment y = StreamBuffers.allocate(arena, d * 4);
+            List<Variant> vs = new ArrayList<>();
+            vs.add(new Variants.Copy(x, y, d, threads));
+            vs.add(new Variants.Noise("fused", m, arena, y, d, threads, false));
+            vs.add(new Variants.Noise("unfused", m, arena, y, d, threads, true));
+            vs.add(new Variants.Kernel("from-memory", m, x, y, d, threads, KernelEval.VECTOR));
+            vs.add(new Variants.NoiseOnly(d, threads));
+            return measure("noise-blt4", vs, d, threads, timing);
         }
     }
 

@@ -360,6 +360,123 @@ final class Variants {
         }
     }
 
+    /**
+     * Correlated noise: the operator applied to N(0, 1) noise drawn inside the step ({@code fused}),
+     * or drawn into an array first and then read back by the operator ({@code unfused}).
+     */
+    static final class Noise implements BenchMain.Variant {
+        private final String name;
+        private final dev.streamfold.runtime.NoiseGenerator generator;
+        private final StreamingRunner runner;
+        private final MemorySegment z;
+        private final MemorySegment y;
+        private final Ranges ranges;
+        private final long d;
+        private final boolean unfused;
+        private long t;
+
+        Noise(String name, StreamingMatrix m, Arena arena, MemorySegment y, long d, int threads, boolean unfused) {
+            var b = dev.streamfold.compiler.KernelEval.bind(m, Bindings.NONE, DType.F32);
+            this.name = name;
+            this.unfused = unfused;
+            this.generator = unfused ? null : new dev.streamfold.runtime.NoiseGenerator(b.kernel(), b.params(), d, threads, 1, 1.0, 0);
+            this.runner = unfused ? new StreamingRunner(b.kernel(), b.params(), d, threads) : null;
+            this.z = unfused ? StreamBuffers.allocate(arena, d * 4) : null;
+            this.ranges = new Ranges(threads, d);
+            this.y = y;
+            this.d = d;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long bytesPerStep() {
+            int states = unfused ? runner.kernel().stateCount() : generator.runner().kernel().stateCount();
+            return ((unfused ? 3 : 1) + 2L * states) * d * 4;
+        }
+
+        @Override
+        public int stepsPerSample() {
+            return 3;
+        }
+
+        @Override
+        public void runSample() {
+            for (int k = 0; k < 3; k++) {
+                if (unfused) {
+                    long step = t++;
+                    ranges.run((from, to) -> dev.streamfold.runtime.noise.GaussianNoiseVector.fillF32(1, step, from, z, from * 4,
+                            to - from, 1.0f));
+                    runner.next(z, y);
+                } else {
+                    generator.next(y);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            ranges.close();
+            if (generator != null) {
+                generator.close();
+            }
+            if (runner != null) {
+                runner.close();
+            }
+        }
+    }
+
+    /** The arithmetic of drawing d Gaussians into an L1-sized block, nothing written to memory: no bytes. */
+    static final class NoiseOnly implements BenchMain.Variant {
+        private final Ranges ranges;
+        private final long d;
+        private final ThreadLocal<MemorySegment> block = ThreadLocal.withInitial(
+                () -> Arena.ofAuto().allocate(StreamingRunner.SOURCE_BLOCK * 4L, 64));
+        private long t;
+
+        NoiseOnly(long d, int threads) {
+            this.d = d;
+            this.ranges = new Ranges(threads, d);
+        }
+
+        @Override
+        public String name() {
+            return "noise-only";
+        }
+
+        @Override
+        public long bytesPerStep() {
+            return 0;
+        }
+
+        @Override
+        public int stepsPerSample() {
+            return 3;
+        }
+
+        @Override
+        public void runSample() {
+            for (int k = 0; k < 3; k++) {
+                long step = t++;
+                ranges.run((from, to) -> {
+                    MemorySegment b = block.get();
+                    for (long c = from; c < to; c += StreamingRunner.SOURCE_BLOCK) {
+                        int n = (int) Math.min(StreamingRunner.SOURCE_BLOCK, to - c);
+                        dev.streamfold.runtime.noise.GaussianNoiseVector.fillF32(1, step, c, b, 0, n, 1.0f);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void close() {
+            ranges.close();
+        }
+    }
+
     /** Splits [0, d) into one contiguous range per thread, as the streaming runner does. */
     static final class Ranges implements AutoCloseable {
         interface Body {
