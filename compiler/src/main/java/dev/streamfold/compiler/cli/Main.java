@@ -22,6 +22,9 @@ public final class Main {
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
               bench [--quick] [--json FILE]
+              gpu-bundle [--out DIR] [--jdk jlink|none]
+                                             write a self-contained directory (default target/gpu-bundle) that
+                                             checks the PTX kernels and measures bandwidth on an NVIDIA GPU
 
             Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').
             """;
@@ -41,8 +44,9 @@ public final class Main {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
                 case "demo" -> DemoCommand.run(argv, out);
+                case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
-                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, bench)");
+                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, bench, gpu-bundle)");
             };
             out.print(result);
             out.flush();
