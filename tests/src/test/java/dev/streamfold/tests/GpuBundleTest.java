@@ -230,6 +230,35 @@ class GpuBundleTest {
         assertEquals(GpuCheck.USAGE_ERROR, check("--frobnicate").status());
     }
 
+    @Test
+    void gpuBundleCommandRejectsBadOptionsAndForeignDirectories() throws IOException {
+        CliTest.Result r = CliTest.run("gpu-bundle", "--jdk", "zip");
+        assertEquals(2, r.status());
+        assertEquals("error: gpu-bundle: --jdk must be jlink or none, got 'zip'\n", r.err().replace("\r", ""));
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("notes.txt"), "mine");
+        r = CliTest.run("gpu-bundle", "--out", foreign.toString(), "--jdk", "none");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("exists and is not a GPU bundle"), r.err());
+        assertEquals("mine", Files.readString(foreign.resolve("notes.txt")));
+    }
+
+    @Test
+    void gpuBundleCommandReplacesAnEarlierBundle() throws IOException {
+        Path out = tmp.resolve("replaced");
+        Files.createDirectories(out.resolve(GpuCheck.KERNELS));
+        Files.writeString(out.resolve(GpuCheck.KERNELS).resolve(GpuCase.INDEX), "# an earlier bundle\n");
+        Files.writeString(out.resolve("stale.txt"), "stale");
+        CliTest.Result r = CliTest.run("gpu-bundle", "--out", out.toString(), "--jdk", "none");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("wrote " + out.toAbsolutePath() + ": " + bundle.cases().size() + " cases\n"),
+                r.out());
+        assertTrue(Files.notExists(out.resolve("stale.txt")));
+        assertTrue(Files.notExists(out.resolve("jdk")));
+        assertEquals(bundle.cases(), GpuCase.readIndex(out.resolve(GpuCheck.KERNELS).resolve(GpuCase.INDEX)));
+        assertTrue(Files.isExecutable(out.resolve("run.sh")));
+    }
+
     /** The jlink image is small enough to travel, and run.sh runs GpuCheck on it. */
     @Test
     void runScriptUsesTheBundledRuntime() throws IOException, InterruptedException {

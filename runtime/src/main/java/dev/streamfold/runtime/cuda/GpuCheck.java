@@ -124,6 +124,9 @@ public final class GpuCheck {
         } catch (CudaUnavailableException e) {
             err.println(noDriverMessage(e.getMessage()));
             return NO_DRIVER;
+        } catch (CudaException | IllegalArgumentException | IllegalStateException e) {
+            err.println("error: CUDA device 0: " + e.getMessage());
+            return FAILED;
         }
     }
 

@@ -2,10 +2,11 @@
 float32, d = 2**24, 256 steps, the composition of GpuCheck's scan case. The step, for x_t of d elements:
   m_t = 0.9 m_{t-1} + x_t;  a_t = a_{t-1} + lr[min(t, 1)] m_t;  y_t = y_{t-1} + a_t   (all state starts at zero)
 Prints ms per step and GB/s at 2 d 4 bytes per step (x read, y written), and the ratio to GpuCheck's fused scan
-where gpu-bench.json is present."""
+where its bench rows are present (the file named by the first argument, default gpu-bench.json)."""
 import json
 import os
 import statistics
+import sys
 import time
 
 import jax
@@ -68,8 +69,9 @@ def main():
     print(f"JAX {jax.__version__} on {device.device_kind}: lax.scan d={D} steps={STEPS} float32: "
           f"{ns_per_step / 1e6:.3f} ms/step, {gbps:.1f} GB/s at 2*d*4 bytes/step (median of {REPEATS}); "
           f"relative error vs float64 on 8 columns {err:.1e}")
-    if os.path.exists("gpu-bench.json"):
-        with open("gpu-bench.json") as f:
+    bench = sys.argv[1] if len(sys.argv) > 1 else "gpu-bench.json"
+    if os.path.exists(bench):
+        with open(bench) as f:
             rows = json.load(f)
         fused = [r for r in rows if r["case"] == "scan" and r["variant"] == "fused" and r["d"] == D]
         if fused:

@@ -31,10 +31,17 @@ case "$status" in
   *) echo "GpuCheck: ended with status $status" ;;
 esac
 
+json=gpu-bench.json
+previous=
+for arg in "$@"; do
+  [ "$previous" = --json ] && json="$arg"
+  previous="$arg"
+done
+
 if [ "$status" -eq 0 ] || [ "$status" -eq 1 ]; then
   if python3 -c 'import jax' >/dev/null 2>&1; then
     echo "== JAX lax.scan of the same composition =="
-    XLA_PYTHON_CLIENT_PREALLOCATE=false python3 jax_scan.py || echo "jax_scan.py failed (exit $?)"
+    XLA_PYTHON_CLIENT_PREALLOCATE=false python3 jax_scan.py "$json" || echo "jax_scan.py failed (exit $?)"
   else
     echo "(python3 cannot import jax: jax_scan.py skipped)"
   fi
