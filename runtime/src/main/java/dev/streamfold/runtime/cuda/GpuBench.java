@@ -71,8 +71,10 @@ public final class GpuBench {
         this.out = out;
     }
 
-    /** Runs every case and size, printing the table; returns its rows. */
-    List<Row> run() {
+    /** Runs every case and size, printing the table; returns its rows. {@code onlyD}, where positive, is every size. */
+    List<Row> run(long onlyD) {
+        long[] composeSizes = onlyD > 0 ? new long[] {onlyD} : COMPOSE3_SIZES;
+        long scanD = onlyD > 0 ? onlyD : SCAN_D;
         out.printf(Locale.ROOT, "GPU bench: float32, medians over %d interleaved rounds (min-max), CUDA event timing%n",
                 ROUNDS);
         List<Row> rows = new ArrayList<>();
@@ -80,10 +82,10 @@ public final class GpuBench {
             Kernel compose3 = load(COMPOSE3, owned);
             List<Kernel> factors = List.of(load(DIAGONAL, owned), load(MOMENTUM_SGD, owned), load(PREFIX_SUM, owned));
             Kernel scan = load(SCAN, owned);
-            for (long d : COMPOSE3_SIZES) {
+            for (long d : composeSizes) {
                 rows.addAll(skipIfTooLarge("compose3", d, () -> compose3(compose3, factors, d)));
             }
-            rows.addAll(skipIfTooLarge("scan", SCAN_D, () -> scan(scan, SCAN_D)));
+            rows.addAll(skipIfTooLarge("scan", scanD, () -> scan(scan, scanD)));
         }
         print(out, rows);
         return rows;

@@ -18,9 +18,9 @@ import java.util.Locale;
  * interpreter's results stored beside them, then the device's streaming bandwidth ({@link GpuBench}). Needs the
  * JDK's {@code java.base} only.
  *
- * <p>Usage: {@code GpuCheck [--bundle DIR] [--case NAME] [--no-bench] [--json FILE]}. {@code DIR} (default: the
- * working directory) holds {@code kernels/cases.txt} ({@link GpuCase}); {@code FILE} (default
- * {@code gpu-bench.json}) receives the benchmark rows.
+ * <p>Usage: {@code GpuCheck [--bundle DIR] [--case NAME] [--no-bench] [--json FILE] [--bench-d D]}. {@code DIR}
+ * (default: the working directory) holds {@code kernels/cases.txt} ({@link GpuCase}); {@code FILE} (default
+ * {@code gpu-bench.json}) receives the benchmark rows; {@code D} replaces every bench size (a quick run).
  *
  * <p>For each case on device 0, with PTX for {@code sm_90} where the compute capability is 9.0 or more, else for
  * {@code sm_80}: the whole-scan entry runs all n steps in one launch, then the step entry runs n launches, each
@@ -45,27 +45,41 @@ public final class GpuCheck {
     public static final int USAGE_ERROR = 2;
     public static final int NO_DRIVER = 3;
 
-    static final String USAGE = "usage: GpuCheck [--bundle DIR] [--case NAME] [--no-bench] [--json FILE]";
+    static final String USAGE = "usage: GpuCheck [--bundle DIR] [--case NAME] [--no-bench] [--json FILE] [--bench-d D]";
 
     private GpuCheck() {}
 
     /** Options of one run. {@code onlyCase} is null for every case. */
-    record Options(Path bundle, String onlyCase, boolean bench, Path json) {
+    record Options(Path bundle, String onlyCase, boolean bench, Path json, long benchD) {
         static Options parse(String[] args) {
             Path bundle = Path.of(".");
             String onlyCase = null;
             boolean bench = true;
             Path json = Path.of("gpu-bench.json");
+            long benchD = 0;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--bundle" -> bundle = Path.of(value(args, ++i, "--bundle"));
                     case "--case" -> onlyCase = value(args, ++i, "--case");
                     case "--no-bench" -> bench = false;
                     case "--json" -> json = Path.of(value(args, ++i, "--json"));
+                    case "--bench-d" -> benchD = positive(value(args, ++i, "--bench-d"), "--bench-d");
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
             }
-            return new Options(bundle, onlyCase, bench, json);
+            return new Options(bundle, onlyCase, bench, json, benchD);
+        }
+
+        private static long positive(String text, String option) {
+            try {
+                long v = Long.parseLong(text.trim());
+                if (v > 0) {
+                    return v;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("option " + option + " needs a positive integer, got '" + text + "'");
         }
 
         private static String value(String[] args, int i, String option) {
@@ -112,7 +126,7 @@ public final class GpuCheck {
             out.println(failed == 0 ? "conformance: all cases passed" : "conformance: " + failed + " case(s) FAILED");
             if (options.bench()) {
                 try {
-                    List<GpuBench.Row> rows = new GpuBench(context, kernels, cases, arch, out).run();
+                    List<GpuBench.Row> rows = new GpuBench(context, kernels, cases, arch, out).run(options.benchD());
                     GpuBench.writeJson(options.json(), rows, context.deviceName());
                     out.println("wrote " + options.json().toAbsolutePath().normalize());
                 } catch (RuntimeException | IOException e) {

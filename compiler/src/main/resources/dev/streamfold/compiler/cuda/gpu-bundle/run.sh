@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Streamfold GPU bundle: checks the PTX kernels against the reference interpreter's results, measures streaming
 # bandwidth on device 0, then times JAX's lax.scan of the same composition where JAX imports.
-# Options go to GpuCheck: [--case NAME] [--no-bench] [--json FILE]. Exit status: GpuCheck's (see README.txt).
+# Options go to GpuCheck: [--case NAME] [--no-bench] [--json FILE] [--bench-d D]. Exit status: GpuCheck's (see README.txt).
 set -uo pipefail
 cd "$(dirname "$0")"
 
