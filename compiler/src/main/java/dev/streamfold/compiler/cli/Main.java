@@ -24,6 +24,9 @@ public final class Main {
               noise --expr EXPR --dim D --steps T --seed S [--stddev SIGMA] [--dtype float32|float64]
                     [--threads K] [--param NAME=VALUE]... --out FILE [--state FILE] [--resume FILE]
               bench [--quick] [--json FILE]
+              gpu-bundle [--out DIR] [--jdk jlink|none]
+                                             write a self-contained directory (default target/gpu-bundle) that
+                                             checks the PTX kernels and measures bandwidth on an NVIDIA GPU
 
             Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').
             """;
@@ -44,8 +47,10 @@ public final class Main {
                 case "compile" -> CompileCommand.run(argv);
                 case "noise" -> NoiseCommand.run(argv);
                 case "demo" -> DemoCommand.run(argv, out);
+                case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
-                default -> throw new StreamfoldException("unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, bench)");
+                default -> throw new StreamfoldException(
+                        "unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, bench, gpu-bundle)");
             };
             out.print(result);
             out.flush();
