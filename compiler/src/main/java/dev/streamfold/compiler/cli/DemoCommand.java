@@ -11,6 +11,7 @@ import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.NoiseGenerator;
 import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.io.PrintStream;
@@ -84,7 +85,7 @@ final class DemoCommand {
                 for (int j = 0; j < sample.length; j++) {
                     sampled[t][j] = y.getAtIndex(ValueLayout.JAVA_FLOAT, sample[j]);
                 }
-                progress(out, t + 1, steps, bytesPerStep / stepSeconds[t] / 1e9);
+                progress(out, t + 1, steps, bytesPerStep / stepSeconds[t] / 1e9, "GB/s");
             }
             out.println();
             double[] sorted = stepSeconds.clone();
@@ -115,7 +116,64 @@ final class DemoCommand {
         if (maxRel >= 1e-4) {
             throw new IllegalStateException("demo check failed: relative error " + maxRel);
         }
+        noise(out, d, threads);
         return "";
+    }
+
+    static final String MECHANISM = "inverse(blt(buf_decay=[0.99, 0.9, 0.7, 0.3], output_scale=[0.05, 0.1, 0.2, 0.3]))";
+
+    /** Correlated noise with in-kernel draws, and a checkpoint resumed bit for bit. */
+    private static void noise(PrintStream out, long d, int threads) {
+        int steps = 8;
+        int half = steps / 2;
+        StreamingMatrix c = EvalCommand.matrix(MECHANISM);
+        KernelEval.Bound b = KernelEval.bind(c, Bindings.NONE, DType.F32);
+        out.printf(Locale.ROOT, "%n5. Correlated noise for DP training: %s%n   applied to N(0, 1) noise drawn inside the"
+                + " kernel (no noise array in memory), d = %d, %d steps:%n", MECHANISM, d, steps);
+        String identity = NoiseCommand.identity(c, DType.F32, d);
+        try (Arena arena = Arena.ofShared();
+                NoiseGenerator whole = new NoiseGenerator(b.kernel(), b.params(), d, threads, 2026, 1.0, 0);
+                NoiseGenerator first = new NoiseGenerator(b.kernel(), b.params(), d, threads, 2026, 1.0, 0);
+                NoiseGenerator resumed = new NoiseGenerator(b.kernel(), b.params(), d, threads, 2026, 1.0, 0)) {
+            MemorySegment y = StreamBuffers.allocate(arena, d * 4);
+            MemorySegment y2 = StreamBuffers.allocate(arena, d * 4);
+            double[] ms = new double[steps];
+            long[] hashes = new long[steps];
+            for (int t = 0; t < steps; t++) {
+                long s = System.nanoTime();
+                whole.next(y);
+                ms[t] = (System.nanoTime() - s) / 1e6;
+                hashes[t] = hash(y);
+                progress(out, t + 1, steps, d / (ms[t] * 1e6), "G values/s");
+            }
+            out.println();
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            out.printf(Locale.ROOT, "   median %.1f ms per step: %.2f G noise values/s, generator and mechanism fused%n",
+                    sorted[steps / 2], d / (sorted[steps / 2] * 1e6));
+            for (int t = 0; t < half; t++) {
+                first.next(y2);
+            }
+            resumed.resume(first.checkpoint(identity, arena), identity);
+            boolean same = true;
+            for (int t = half; t < steps; t++) {
+                resumed.next(y2);
+                same &= hash(y2) == hashes[t];
+            }
+            out.printf(Locale.ROOT, "   checkpoint after step %d, resumed in a new generator: steps %d..%d %s%n", half - 1, half,
+                    steps - 1, same ? "bit-identical to the uninterrupted run" : "DIFFER (bug)");
+            if (!same) {
+                throw new IllegalStateException("demo check failed: resumed noise differs");
+            }
+        }
+    }
+
+    private static long hash(MemorySegment s) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        for (long off = 0; off < s.byteSize(); off += 1 << 24) {
+            c.update(s.asSlice(off, Math.min(1 << 24, s.byteSize() - off)).asByteBuffer());
+        }
+        return c.getValue();
     }
 
 
@@ -153,10 +211,11 @@ final class DemoCommand {
         return gbps[gbps.length / 2];
     }
 
-    private static void progress(PrintStream out, int done, int total, double gbps) {
+    private static void progress(PrintStream out, int done, int total, double rate, String unit) {
         int width = 30;
         int filled = done * width / total;
-        out.printf(Locale.ROOT, "\r   [%s%s] %d/%d steps  %.1f GB/s", "#".repeat(filled), ".".repeat(width - filled), done, total, gbps);
+        out.printf(Locale.ROOT, "\r   [%s%s] %d/%d steps  %.2f %s   ", "#".repeat(filled), ".".repeat(width - filled), done, total,
+                rate, unit);
         out.flush();
     }
 }
