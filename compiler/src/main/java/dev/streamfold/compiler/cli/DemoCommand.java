@@ -137,6 +137,7 @@ final class DemoCommand {
                 NoiseGenerator resumed = new NoiseGenerator(b.kernel(), b.params(), d, threads, 2026, 1.0, 0)) {
             MemorySegment y = StreamBuffers.allocate(arena, d * 4);
             MemorySegment y2 = StreamBuffers.allocate(arena, d * 4);
+            warmUp(b, arena, threads);
             double[] ms = new double[steps];
             long[] hashes = new long[steps];
             for (int t = 0; t < steps; t++) {
@@ -164,6 +165,18 @@ final class DemoCommand {
                     steps - 1, same ? "bit-identical to the uninterrupted run" : "DIFFER (bug)");
             if (!same) {
                 throw new IllegalStateException("demo check failed: resumed noise differs");
+            }
+        }
+    }
+
+    /** Runs the generator on a small slice until its vector code is compiled (about half a second). */
+    private static void warmUp(KernelEval.Bound b, Arena arena, int threads) {
+        long n = 1 << 16;
+        MemorySegment y = StreamBuffers.allocate(arena, n * 4);
+        try (NoiseGenerator g = new NoiseGenerator(b.kernel(), b.params(), n, threads, 1, 1.0, 0)) {
+            long end = System.nanoTime() + 500_000_000L;
+            while (System.nanoTime() < end) {
+                g.next(y);
             }
         }
     }
