@@ -169,12 +169,12 @@ final class DemoCommand {
         }
     }
 
-    /** Runs the generator on a small slice until its vector code is compiled (about half a second). */
+    /** Runs the generator on a small slice for 1.5 s, so its vector code is compiled before it is timed. */
     private static void warmUp(KernelEval.Bound b, Arena arena, int threads) {
         long n = 1 << 16;
         MemorySegment y = StreamBuffers.allocate(arena, n * 4);
         try (NoiseGenerator g = new NoiseGenerator(b.kernel(), b.params(), n, threads, 1, 1.0, 0)) {
-            long end = System.nanoTime() + 500_000_000L;
+            long end = System.nanoTime() + 1_500_000_000L;
             while (System.nanoTime() < end) {
                 g.next(y);
             }
