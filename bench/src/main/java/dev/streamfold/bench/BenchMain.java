@@ -200,8 +200,8 @@ public final class BenchMain {
             MemorySegment y = StreamBuffers.allocate(arena, d * SCAN_STEPS * 4);
             List<Variant> vs = new ArrayList<>();
             vs.add(new Variants.Copy(x.asSlice(0, d * 4), y.asSlice(0, d * 4), d, threads));
-            vs.add(new Variants.WholeScan(m, x, y, d, SCAN_STEPS, threads));
-            vs.add(new Variants.Stepwise(m, x, y, d, SCAN_STEPS, threads));
+            vs.add(new Variants.Multiply(m, x, y, d, SCAN_STEPS, threads, true));
+            vs.add(new Variants.Multiply(m, x, y, d, SCAN_STEPS, threads, false));
             return measure("scan", vs, d, threads, timing);
         }
     }

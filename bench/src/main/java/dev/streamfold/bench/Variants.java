@@ -274,30 +274,36 @@ final class Variants {
         }
     }
 
-    /** Whole-scan multiply: all steps inside the kernel, state kept in cache. */
-    static final class WholeScan implements BenchMain.Variant {
+    /**
+     * A multiply of {@code steps} rows: whole-scan ({@code fused}: all steps inside the kernel, state
+     * kept in cache, so a step moves only x in and y out) or {@code stepwise} (one {@code next} call
+     * per step, state going to memory each step).
+     */
+    static final class Multiply implements BenchMain.Variant {
         private final StreamingRunner runner;
         private final MemorySegment x;
         private final MemorySegment y;
         private final long d;
         private final int steps;
+        private final boolean wholeScan;
 
-        WholeScan(StreamingMatrix m, MemorySegment x, MemorySegment y, long d, int steps, int threads) {
+        Multiply(StreamingMatrix m, MemorySegment x, MemorySegment y, long d, int steps, int threads, boolean wholeScan) {
             this.runner = BenchMain.runner(m, d, threads);
             this.x = x;
             this.y = y;
             this.d = d;
             this.steps = steps;
+            this.wholeScan = wholeScan;
         }
 
         @Override
         public String name() {
-            return "fused";
+            return wholeScan ? "fused" : "stepwise";
         }
 
         @Override
         public long bytesPerStep() {
-            return 2 * d * 4;
+            return (2 + (wholeScan ? 0 : 2L * runner.kernel().stateCount())) * d * 4;
         }
 
         @Override
@@ -307,48 +313,10 @@ final class Variants {
 
         @Override
         public void runSample() {
-            runner.scan(steps, x, y);
-        }
-
-        @Override
-        public void close() {
-            runner.close();
-        }
-    }
-
-    /** The same multiply as one {@code next} call per step, state going to memory each step. */
-    static final class Stepwise implements BenchMain.Variant {
-        private final StreamingRunner runner;
-        private final MemorySegment x;
-        private final MemorySegment y;
-        private final long d;
-        private final int steps;
-
-        Stepwise(StreamingMatrix m, MemorySegment x, MemorySegment y, long d, int steps, int threads) {
-            this.runner = BenchMain.runner(m, d, threads);
-            this.x = x;
-            this.y = y;
-            this.d = d;
-            this.steps = steps;
-        }
-
-        @Override
-        public String name() {
-            return "stepwise";
-        }
-
-        @Override
-        public long bytesPerStep() {
-            return (2 + 2L * runner.kernel().stateCount()) * d * 4;
-        }
-
-        @Override
-        public int stepsPerSample() {
-            return steps;
-        }
-
-        @Override
-        public void runSample() {
+            if (wholeScan) {
+                runner.scan(steps, x, y);
+                return;
+            }
             for (int k = 0; k < steps; k++) {
                 runner.next(x.asSlice(k * d * 4, d * 4), y.asSlice(k * d * 4, d * 4));
             }
