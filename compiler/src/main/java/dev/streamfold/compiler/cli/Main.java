@@ -59,7 +59,8 @@ public final class Main {
             err.println("error: " + oneLine(e.getMessage()));
             return 2;
         } catch (OutOfMemoryError e) {
-            err.println("error: out of memory: the request is too large for this JVM's heap (raise it with STREAMFOLD_JAVA_OPTS=-Xmx...)");
+            err.println("error: out of memory: the request needs more memory than this machine or JVM allows"
+                    + " (" + oneLine(e.getMessage()) + "; the JVM heap is raised with STREAMFOLD_JAVA_OPTS=-Xmx...)");
             return 2;
         } catch (RuntimeException e) {
             err.println("error: internal error: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
