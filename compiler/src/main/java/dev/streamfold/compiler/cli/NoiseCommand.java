@@ -41,7 +41,8 @@ final class NoiseCommand {
         KernelEval.KernelLoader loader = switch (backend) {
             case "vector" -> KernelEval.VECTOR;
             case "llvm" -> LlvmKernels.LLVM;
-            default -> throw new StreamfoldException("noise: unknown backend '" + backend + "' (expected vector or llvm)");
+            default -> throw new StreamfoldException("noise: unknown backend '" + backend
+                    + "' (expected vector or llvm)");
         };
         long dim = a.longValue("--dim", -1, 1);
         if (dim < 0) {

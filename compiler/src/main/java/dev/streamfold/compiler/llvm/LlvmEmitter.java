@@ -110,7 +110,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         return new LlvmEmitter(k, name, description, Entries.NOISE_STEP).module();
     }
 
-    /** The GPU module {@code NAME_noise.ll} of {@code k}, with the kernel {@code NAME_noise_step}; see {@link PtxLlvmEmitter}. */
+    /** The GPU module {@code NAME_noise.ll} of {@code k}, with the kernel NAME_noise_step; see {@link PtxLlvmEmitter}. */
     public static String ptxNoise(StepKernelIr k, String name, String description) {
         return new PtxLlvmEmitter(k, name, description, Entries.NOISE_STEP).module();
     }
@@ -194,7 +194,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     /** Rejects ops the target cannot compute; the host computes all. */
     protected void checkSupported(String op) {}
 
-    /** The exported functions: the element loop, {@code NAME_step} and {@code NAME_scan}; or {@code NAME_noise_step}. */
+    /** The exported functions: the element loop, {@code NAME_step} and {@code NAME_scan}; or NAME_noise_step. */
     protected List<String> entryFunctions() {
         return switch (entries) {
             case STEP_AND_SCAN -> List.of(hostLoop(), hostStep(), hostScan());
@@ -230,7 +230,10 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         return f.close();
     }
 
-    /** Defines {@code %noise}, the input of element {@code %i}, and makes it what {@code load x} reads. */
+    /**
+     * Defines {@code %noise}, the input of element {@code %i} drawn with {@code %seed} at coordinate
+     * {@code %coordBase + %i}, and makes it what {@code load x} reads.
+     */
     protected final void drawNoise(Fn f, String t, String scale) {
         f.line("%coord = add i64 %coordBase, %i");
         f.line("%deviate = call " + type + " " + LlvmNoise.gaussian(k.dtype()) + "(i64 %seed, i64 " + t

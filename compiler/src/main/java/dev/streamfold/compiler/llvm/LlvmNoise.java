@@ -43,7 +43,7 @@ final class LlvmNoise {
 
     private LlvmNoise() {}
 
-    /** The generator of {@code dtype}'s deviates: {@code @sf_gaussian_f32} or {@code @sf_gaussian_f64} and its parts. */
+    /** The generator of {@code dtype}'s deviates: {@code @sf_gaussian_f32} or {@code _f64} and its parts. */
     static Definitions of(DType dtype) {
         return switch (dtype) {
             case F32 -> new Definitions(List.of(philox(), logF32(), normalF32(), gaussianF32()),
@@ -102,7 +102,7 @@ final class LlvmNoise {
         return f.close();
     }
 
-    /** Defines {@code %c0 .. %c3, %k0, %k1} from seed, step and {@code %group}, and the block's words {@code %w0..3}. */
+    /** Defines counter and key from seed, step and {@code %group}, and the block's words {@code %w0 .. %w3}. */
     private static void block(Fn f) {
         f.line("%group.hi = lshr i64 %group, 32");
         f.line("%step.hi = lshr i64 %step, 32");

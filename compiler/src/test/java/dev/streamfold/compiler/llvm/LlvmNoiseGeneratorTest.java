@@ -152,7 +152,8 @@ class LlvmNoiseGeneratorTest {
     @Test
     void binary64QuantileEqualsTheReference() throws Throwable {
         List<Long> inputs = new ArrayList<>();
-        for (long b : new long[] {0, -1, 1, -2, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 11, -(1L << 11), 0x7ff, ~0x7ffL}) {
+        for (long b : new long[] {0, -1, 1, -2, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 11, -(1L << 11), 0x7ff,
+            ~0x7ffL}) {
             inputs.add(b);
         }
         for (int k = 0; k < 64; k++) {

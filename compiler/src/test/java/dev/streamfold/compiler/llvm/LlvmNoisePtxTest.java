@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LlvmNoisePtxTest {
     static final List<String> EXPRESSIONS = List.of("identity", LlvmNoiseStepTest.MECHANISM, "prefix_sum",
             "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])");
-    private static final Pattern FLOAT_OP = Pattern.compile("\\b(add|sub|mul|div|sqrt|fma)(\\.[a-z0-9]+)*\\.f(32|64)\\b");
+    private static final Pattern FLOAT_OP =
+            Pattern.compile("\\b(add|sub|mul|div|sqrt|fma)(\\.[a-z0-9]+)*\\.f(32|64)\\b");
 
     @ParameterizedTest
     @ValueSource(strings = {"sm_80", "sm_90"})

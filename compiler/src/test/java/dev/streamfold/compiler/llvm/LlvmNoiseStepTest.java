@@ -23,8 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@code NAME_noise_step} on the LLVM host: through the identity it is {@code GaussianNoise}'s fill, bit for bit; through a
- * mechanism it equals the Vector API {@link NoiseGenerator} (noise drawn in blocks), for any thread count.
+ * {@code NAME_noise_step} on the LLVM host: through the identity it is {@code GaussianNoise}'s fill, bit for bit;
+ * through a mechanism it equals the Vector API {@link NoiseGenerator} (noise drawn in blocks), for any thread count.
  */
 class LlvmNoiseStepTest {
     static final String MECHANISM = "inverse(blt(buf_decay=[0.95, 0.6, 0.3], output_scale=[0.3, 0.2, 0.1]))";
