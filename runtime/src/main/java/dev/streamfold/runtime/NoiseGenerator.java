@@ -8,7 +8,9 @@ import java.lang.foreign.MemorySegment;
  * Correlated noise: each step applies a streaming kernel (e.g. C^-1) to fresh iid N(0, stddev^2)
  * noise drawn inside the step, block by block, from the counter-based generator. No noise array is
  * written to main memory, and the output depends only on (seed, step, coordinate): it is the same
- * for every thread count and after a checkpoint and resume.
+ * for every thread count and after a checkpoint and resume. A {@link NoiseKernel} draws the noise
+ * itself, element by element; other kernels get it in blocks through a per-thread scratch buffer.
+ * Both give the same bits.
  */
 public final class NoiseGenerator implements AutoCloseable {
     private final StreamingRunner runner;
@@ -39,7 +41,11 @@ public final class NoiseGenerator implements AutoCloseable {
 
     /** Writes the next step's correlated noise (dim elements) to {@code y}. */
     public void next(MemorySegment y) {
-        runner.next(source, y);
+        if (runner.kernel() instanceof NoiseKernel) {
+            runner.nextNoise(seed, stddev, coordBase, y);
+        } else {
+            runner.next(source, y);
+        }
     }
 
     /** The index of the next step. */

@@ -151,6 +151,26 @@ public final class StreamingRunner implements AutoCloseable {
         step++;
     }
 
+    /**
+     * Runs the next step on noise the kernel draws itself ({@link NoiseKernel#noiseStep}), element i's coordinate
+     * being {@code coordBase + i}.
+     *
+     * @throws UnsupportedOperationException if the kernel is not a {@link NoiseKernel}
+     */
+    public void nextNoise(long seed, double stddev, long coordBase, MemorySegment y) {
+        if (!(kernel instanceof NoiseKernel noise)) {
+            throw new UnsupportedOperationException("the kernel does not draw noise itself: " + kernel);
+        }
+        check("y", y, 1);
+        long t = step;
+        parallel((from, to) -> {
+            for (long c = from; c < to; c += CHUNK) {
+                noise.noiseStep(t, params, seed, stddev, coordBase, y, state, c, Math.min(to, c + CHUNK));
+            }
+        });
+        step++;
+    }
+
     /** Runs {@code steps} steps at once; row k of x and y holds step k (whole-scan, state kept in cache). */
     public void scan(int steps, MemorySegment x, MemorySegment y) {
         if (steps < 0) {

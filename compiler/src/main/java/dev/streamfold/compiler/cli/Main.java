@@ -21,8 +21,9 @@ public final class Main {
                    [--param NAME=VALUE]... [--tangent NAME=VALUE]... [--threads K]
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
-              noise --expr EXPR --dim D --steps T --seed S [--stddev SIGMA] [--dtype float32|float64]
-                    [--threads K] [--param NAME=VALUE]... --out FILE [--state FILE] [--resume FILE]
+              noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
+                    [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
+                    [--state FILE] [--resume FILE]
               bench [--quick] [--json FILE]
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that

@@ -1,6 +1,7 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.stream.Bindings;
@@ -23,17 +24,26 @@ import java.util.Set;
 /**
  * {@code streamfold noise}: writes T x D little-endian values, row t = step t of EXPR applied to
  * in-kernel N(0, SIGMA^2) noise. Output and state go to temporary files renamed into place at the
- * end, so a failed run overwrites nothing.
+ * end, so a failed run overwrites nothing. {@code --backend vector} (the default) draws the noise in
+ * blocks for the Vector API kernel; {@code --backend llvm} runs the LLVM host kernel, which draws it
+ * element by element. Both write the same bytes, and a state file of one resumes on the other.
  */
 final class NoiseCommand {
     private NoiseCommand() {}
 
     static String run(String[] argv) {
         Args a = new Args("noise", argv, 1,
-                Set.of("--expr", "--dim", "--steps", "--seed", "--stddev", "--dtype", "--threads", "--out", "--state",
-                        "--resume"),
+                Set.of("--expr", "--backend", "--dim", "--steps", "--seed", "--stddev", "--dtype", "--threads", "--out",
+                        "--state", "--resume"),
                 Set.of("--param"), Set.of());
         StreamingMatrix m = EvalCommand.matrix(a.require("--expr"));
+        String backend = a.get("--backend", "vector");
+        KernelEval.KernelLoader loader = switch (backend) {
+            case "vector" -> KernelEval.VECTOR;
+            case "llvm" -> LlvmKernels.LLVM;
+            default -> throw new StreamfoldException("noise: unknown backend '" + backend
+                    + "' (expected vector or llvm)");
+        };
         long dim = a.longValue("--dim", -1, 1);
         if (dim < 0) {
             throw new StreamfoldException("noise: option --dim is required");
@@ -53,7 +63,7 @@ final class NoiseCommand {
             throw new StreamfoldException("noise: this host is big-endian; the output format is little-endian");
         }
         Bindings bindings = EvalCommand.values("--param", a.all("--param"));
-        KernelEval.Bound b = KernelEval.bind(m, bindings, dtype);
+        KernelEval.Bound b = KernelEval.bind(loader, m, bindings, dtype);
         String identity = identity(m, dtype, dim);
         int bytes = dtype == DType.F32 ? 4 : 8;
         try (Arena arena = Arena.ofShared();

@@ -40,6 +40,17 @@ import java.util.TreeSet;
  * {@link VectorBackend#SCAN_BLOCK} elements and runs every step on a block before the next, like the Vector API
  * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes.
  *
+ * <p>{@link #hostNoise} renders, in a module of its own ({@code NAME_noise.ll}), the entry point that draws x itself:
+ *
+ * <pre>
+ * void NAME_noise_step(i64 t, ptr params, ptr lens, i64 seed, double stddev, i64 coordBase, ptr y, ptr states,
+ *                      i64 from, i64 to)
+ * </pre>
+ *
+ * equal bit for bit to {@code NAME_step} with element i of x set to {@code stddev * z(seed, t, coordBase + i)}, z
+ * the deviate of {@code GaussianNoise} ({@link LlvmNoise}); float32 kernels multiply the float32 deviate by stddev
+ * rounded to float32, as {@code GaussianNoise.fillF32} does.
+ *
  * <p>{@link PtxLlvmEmitter} renders the GPU form, overriding the address space, the parameter passing and the
  * entry points.
  */
@@ -54,9 +65,17 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected final int bytes;
     /** Splatted scalars, in order of first use in the body: the scalars function's results. */
     protected final List<Integer> splatted;
+    /** Which entry points the module exports. */
+    protected final Entries entries;
     private final Set<String> declarations = new TreeSet<>();
 
-    LlvmEmitter(StepKernelIr k, String name, String description) {
+    /** The entry points of a module: the step and the scan, or the step on drawn noise. */
+    enum Entries {
+        STEP_AND_SCAN,
+        NOISE_STEP
+    }
+
+    LlvmEmitter(StepKernelIr k, String name, String description, Entries entries) {
         KernelVerifier.verify(k);
         if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("not a kernel name: '" + name + "'");
@@ -64,6 +83,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         this.k = k;
         this.name = name;
         this.description = description;
+        this.entries = entries;
         this.type = k.dtype() == DType.F32 ? "float" : "double";
         this.bytes = k.dtype() == DType.F32 ? 4 : 8;
         Set<Integer> s = new LinkedHashSet<>();
@@ -77,24 +97,42 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     /** The host form of {@code k}, exporting {@code name_step} and {@code name_scan}. */
     public static String host(StepKernelIr k, String name, String description) {
-        return new LlvmEmitter(k, name, description).module();
+        return new LlvmEmitter(k, name, description, Entries.STEP_AND_SCAN).module();
     }
 
     /** The GPU form of {@code k}; see {@link PtxLlvmEmitter}. */
     public static String ptx(StepKernelIr k, String name, String description) {
-        return new PtxLlvmEmitter(k, name, description).module();
+        return new PtxLlvmEmitter(k, name, description, Entries.STEP_AND_SCAN).module();
+    }
+
+    /** The host module {@code NAME_noise.ll} of {@code k}, exporting {@code NAME_noise_step}. */
+    public static String hostNoise(StepKernelIr k, String name, String description) {
+        return new LlvmEmitter(k, name, description, Entries.NOISE_STEP).module();
+    }
+
+    /** The GPU module {@code NAME_noise.ll} of {@code k}, with the kernel NAME_noise_step; see {@link PtxLlvmEmitter}. */
+    public static String ptxNoise(StepKernelIr k, String name, String description) {
+        return new PtxLlvmEmitter(k, name, description, Entries.NOISE_STEP).module();
+    }
+
+    /** The module's name without {@code .ll}. */
+    private String moduleName() {
+        return switch (entries) {
+            case STEP_AND_SCAN -> name;
+            case NOISE_STEP -> name + "_noise";
+        };
     }
 
     final String module() {
         StringBuilder out = new StringBuilder();
-        out.append("; ModuleID = '").append(name).append(".ll'\n");
+        out.append("; ModuleID = '").append(moduleName()).append(".ll'\n");
         out.append(GENERATED).append('\n');
         out.append("; ").append(description.replaceAll("[\\r\\n]+", " ")).append('\n');
         out.append(";\n");
         for (String line : KernelPrinter.print(k).split("\n")) {
             out.append("; ").append(line).append('\n');
         }
-        out.append("source_filename = \"").append(name).append(".ll\"\n");
+        out.append("source_filename = \"").append(moduleName()).append(".ll\"\n");
         String triple = targetTriple();
         if (triple != null) {
             out.append("target triple = \"").append(triple).append("\"\n");
@@ -102,6 +140,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         List<String> functions = new ArrayList<>();
         if (!splatted.isEmpty()) {
             functions.add(scalarsFunction());
+        }
+        if (entries == Entries.NOISE_STEP) {
+            LlvmNoise.Definitions noise = LlvmNoise.of(k.dtype());
+            functions.addAll(noise.functions());
+            noise.declarations().forEach(this::declare);
         }
         functions.addAll(entryFunctions());
         for (String f : functions) {
@@ -151,9 +194,52 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     /** Rejects ops the target cannot compute; the host computes all. */
     protected void checkSupported(String op) {}
 
-    /** The exported functions: the element loop, {@code NAME_step} and {@code NAME_scan}. */
+    /** The exported functions: the element loop, {@code NAME_step} and {@code NAME_scan}; or NAME_noise_step. */
     protected List<String> entryFunctions() {
-        return List.of(hostLoop(), hostStep(), hostScan());
+        return switch (entries) {
+            case STEP_AND_SCAN -> List.of(hostLoop(), hostStep(), hostScan());
+            case NOISE_STEP -> List.of(hostNoiseStep());
+        };
+    }
+
+    private String hostNoiseStep() {
+        Fn f = new Fn();
+        f.comment("Step t on elements [from, to), element i of x being stddev * gaussian(seed, t, coordBase + i).");
+        f.open("define void @" + name + "_noise_step(i64 %t, ptr %params, ptr %lens, i64 %seed, double %stddev, "
+                + "i64 %coordBase, ptr %y, ptr %states, i64 %from, i64 %to) {");
+        f.label("entry");
+        callScalars(f, "%t");
+        loadStates(f);
+        String scale = "%stddev";
+        if (bytes == 4) {
+            f.line("%stddev.f32 = fptrunc double %stddev to float");
+            scale = "%stddev.f32";
+        }
+        f.line("%nonempty = icmp slt i64 %from, %to");
+        f.line("br i1 %nonempty, label %loop, label %done");
+        f.label("loop");
+        f.line("%i = phi i64 [ %from, %entry ], [ %i.next, %loop ]");
+        drawNoise(f, "%t", scale);
+        elementAddresses(f, null, "%y", "%i", "%state#", "%i");
+        body(f, false);
+        f.line("%i.next = add nsw i64 %i, 1");
+        f.line("%more = icmp slt i64 %i.next, %to");
+        f.line("br i1 %more, label %loop, label %done");
+        f.label("done");
+        f.line("ret void");
+        return f.close();
+    }
+
+    /**
+     * Defines {@code %noise}, the input of element {@code %i} drawn with {@code %seed} at coordinate
+     * {@code %coordBase + %i}, and makes it what {@code load x} reads.
+     */
+    protected final void drawNoise(Fn f, String t, String scale) {
+        f.line("%coord = add i64 %coordBase, %i");
+        f.line("%deviate = call " + type + " " + LlvmNoise.gaussian(k.dtype()) + "(i64 %seed, i64 " + t
+                + ", i64 %coord)");
+        f.line("%noise = fmul " + type + " %deviate, " + scale);
+        f.input = "%noise";
     }
 
     private String hostLoop() {
@@ -322,12 +408,15 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     /**
      * Defines {@code %x.i}, {@code %y.i} and {@code %stateB.i}: the addresses of the current element.
      *
+     * @param x the base of x, or null where x is not in memory
      * @param statePattern the state buffer's base with {@code #} for its index, or null for states in registers
      */
     protected final void elementAddresses(Fn f, String x, String y, String xyIndex, String statePattern,
             String stateIndex) {
         String p = pointer();
-        f.line("%x.i = getelementptr inbounds " + type + ", " + p + " " + x + ", i64 " + xyIndex);
+        if (x != null) {
+            f.line("%x.i = getelementptr inbounds " + type + ", " + p + " " + x + ", i64 " + xyIndex);
+        }
         f.line("%y.i = getelementptr inbounds " + type + ", " + p + " " + y + ", i64 " + xyIndex);
         for (int b = 0; statePattern != null && b < k.stateCount(); b++) {
             f.line("%state" + b + ".i = getelementptr inbounds " + type + ", " + p + " "
@@ -345,7 +434,13 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             String v = "%v" + s.id();
             switch (s.op()) {
                 case KOp.Splat sp -> f.operands.put(s.id(), f.operand(sp.scalar()));
-                case KOp.LoadX l -> f.define(s.id(), v + " = load " + type + ", " + p + " %x.i, align " + bytes);
+                case KOp.LoadX l -> {
+                    if (f.input != null) {
+                        f.operands.put(s.id(), f.input);
+                    } else {
+                        f.define(s.id(), v + " = load " + type + ", " + p + " %x.i, align " + bytes);
+                    }
+                }
                 case KOp.LoadState l -> {
                     if (statesInRegisters) {
                         f.operands.put(s.id(), "%state" + l.buffer() + ".cur");
@@ -547,6 +642,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         final Map<Integer, String> operands = new HashMap<>();
         final Map<Integer, String> nextState = new HashMap<>();
         final Set<String> defined = new LinkedHashSet<>();
+        /** The value {@code load x} reads, or null to load it from {@code %x.i}. */
+        String input;
 
         void comment(String c) {
             text.append("; ").append(c).append('\n');

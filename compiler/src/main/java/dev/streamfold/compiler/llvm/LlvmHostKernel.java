@@ -8,7 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.ir.DType;
 import dev.streamfold.runtime.ElementType;
-import dev.streamfold.runtime.StepKernel;
+import dev.streamfold.runtime.NoiseKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -24,14 +24,22 @@ import java.lang.invoke.MethodHandle;
  * call; violations throw {@link IllegalArgumentException} before any native code runs. x and y may be the same
  * memory (in place); state buffers must not overlap x, y or each other (the compiled loop assumes so). Parameter arrays are copied
  * to a per-thread native scratch buffer for each call. Thread-safe; the compiled module lives as long as the kernel.
+ *
+ * <p>{@link #noiseStep} runs {@link LlvmEmitter#hostNoise}'s module, compiled on its first call.
  */
-public final class LlvmHostKernel implements StepKernel {
+public final class LlvmHostKernel implements NoiseKernel {
     private static final FunctionDescriptor STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
             ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
     private static final FunctionDescriptor SCAN = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
             ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor NOISE_STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS,
+            JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
 
     private final HostModule module;
+    private final LlvmToolchain toolchain;
+    private final StepKernelIr kernel;
+    private final String name;
+    private final String description;
     private final ElementType elementType;
     private final int bytes;
     private final int paramCount;
@@ -41,8 +49,18 @@ public final class LlvmHostKernel implements StepKernel {
     /** Which parameters the kernel reads: those must not be empty (native code would read out of bounds). */
     private final boolean[] read;
 
-    private LlvmHostKernel(HostModule module, String name, StepKernelIr k) {
+    /** The compiled noise module and its entry point; null until the first {@link #noiseStep}. */
+    private volatile NoiseEntry noise;
+
+    private record NoiseEntry(HostModule module, MethodHandle noiseStep) {}
+
+    private LlvmHostKernel(LlvmToolchain toolchain, HostModule module, String name, String description,
+            StepKernelIr k) {
         this.module = module;
+        this.toolchain = toolchain;
+        this.kernel = k;
+        this.name = name;
+        this.description = description;
         this.elementType = k.dtype() == DType.F32 ? ElementType.FLOAT32 : ElementType.FLOAT64;
         this.bytes = k.dtype() == DType.F32 ? 4 : 8;
         this.paramCount = k.paramCount();
@@ -66,7 +84,7 @@ public final class LlvmHostKernel implements StepKernel {
     public static LlvmHostKernel compile(LlvmToolchain toolchain, StepKernelIr k, String name, String description) {
         HostModule module = toolchain.jitHost(LlvmEmitter.host(k, name, description));
         try {
-            return new LlvmHostKernel(module, name, k);
+            return new LlvmHostKernel(toolchain, module, name, description, k);
         } catch (RuntimeException e) {
             module.close();
             throw e;
@@ -143,6 +161,57 @@ public final class LlvmHostKernel implements StepKernel {
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The first call compiles the noise module; it takes the checks and the buffer rules of {@link #step}, with
+     * no x.
+     *
+     * @throws LlvmException if LLVM rejects the noise module
+     */
+    @Override
+    public void noiseStep(long t, double[][] params, long seed, double stddev, long coordBase, MemorySegment y,
+            MemorySegment[] state, long from, long to) {
+        if (t < 0 || from < 0 || to < from) {
+            throw new IllegalArgumentException("step " + t + " on [" + from + ", " + to + ") is not a valid call");
+        }
+        long need = to * bytes;
+        requireBuffer("y", y, need, true);
+        requireStates(state, need);
+        if (from == to) {
+            return;
+        }
+        MethodHandle noiseStep = noiseEntry().noiseStep();
+        try {
+            Scratch sc = marshal(params, state);
+            noiseStep.invokeExact(t, sc.pointers, sc.lens, seed, stddev, coordBase, y, sc.states, from, to);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private NoiseEntry noiseEntry() {
+        NoiseEntry e = noise;
+        if (e == null) {
+            synchronized (this) {
+                e = noise;
+                if (e == null) {
+                    HostModule m = toolchain.jitHost(LlvmEmitter.hostNoise(kernel, name, description));
+                    try {
+                        e = new NoiseEntry(m, bind(m, name + "_noise_step", NOISE_STEP));
+                    } catch (RuntimeException ex) {
+                        m.close();
+                        throw ex;
+                    }
+                    noise = e;
+                }
+            }
+        }
+        return e;
     }
 
     /**

@@ -4,16 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One argument of a GPU entry point, in launch order: a 64- or 32-bit integer, or a pointer to global memory.
+ * One argument of a GPU entry point, in launch order: a 64- or 32-bit integer, a float32 or float64 value, or a
+ * pointer to global memory.
  *
  * @param name the argument's name in the LLVM IR (without {@code %}) and the manifest
- * @param type {@code i64}, {@code i32} or {@code ptr}
+ * @param type {@code i64}, {@code i32}, {@code f32}, {@code f64} or {@code ptr}
  * @param element for a pointer, what it points to: {@code f64} for parameter arrays, else the kernel's element
- *     type ({@code f32} or {@code f64}); null for integers
+ *     type ({@code f32} or {@code f64}); null for values
  * @param attributes LLVM parameter attributes, such as {@code noalias readonly}; empty for none
  */
 public record PtxArgument(String name, String type, String element, String attributes) {
     static PtxArgument integer(String name, String type) {
+        return new PtxArgument(name, type, null, "");
+    }
+
+    static PtxArgument floating(String name, String type) {
         return new PtxArgument(name, type, null, "");
     }
 
@@ -23,7 +28,12 @@ public record PtxArgument(String name, String type, String element, String attri
 
     /** The argument as an LLVM function parameter. */
     public String llvm() {
-        String t = type.equals("ptr") ? "ptr addrspace(1)" : type;
+        String t = switch (type) {
+            case "ptr" -> "ptr addrspace(1)";
+            case "f32" -> "float";
+            case "f64" -> "double";
+            default -> type;
+        };
         return t + (attributes.isEmpty() ? "" : " " + attributes) + " %" + name;
     }
 
@@ -49,6 +59,28 @@ public record PtxArgument(String name, String type, String element, String attri
         if (scan) {
             a.add(integer("rowStride", "i64"));
         }
+        for (int b = 0; b < stateCount; b++) {
+            a.add(pointer("state" + b, element, "noalias"));
+        }
+        a.add(integer("n", "i64"));
+        return List.copyOf(a);
+    }
+
+    /**
+     * The arguments of {@code NAME_noise_step}: {@code t}, the parameters, {@code seed}, {@code stddev} (of the
+     * kernel's element type), {@code coordBase}, {@code y}, the state buffers and {@code n}.
+     */
+    static List<PtxArgument> noiseStep(int paramCount, int stateCount, String element) {
+        List<PtxArgument> a = new ArrayList<>();
+        a.add(integer("t", "i64"));
+        for (int p = 0; p < paramCount; p++) {
+            a.add(pointer("param" + p, "f64", "noalias readonly"));
+            a.add(integer("param" + p + ".len", "i64"));
+        }
+        a.add(integer("seed", "i64"));
+        a.add(floating("stddev", element));
+        a.add(integer("coordBase", "i64"));
+        a.add(pointer("y", element, ""));
         for (int b = 0; b < stateCount; b++) {
             a.add(pointer("state" + b, element, "noalias"));
         }

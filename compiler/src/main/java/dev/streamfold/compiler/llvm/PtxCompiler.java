@@ -75,6 +75,15 @@ public final class PtxCompiler {
         return Toolchain.INSTANCE.emitPtx(LlvmEmitter.ptx(k, LlvmKernels.kernelName(k), description), arch);
     }
 
+    /**
+     * The PTX text of {@code k}'s step on noise drawn in the kernel for {@code arch}: the entry point
+     * {@code NAME_noise_step} with the arguments {@link PtxArgument#noiseStep} lists.
+     */
+    public static String noisePtx(StepKernelIr k, String description, String arch) {
+        LlvmToolchain.requirePtxArch(arch);
+        return Toolchain.INSTANCE.emitPtx(LlvmEmitter.ptxNoise(k, LlvmKernels.kernelName(k), description), arch);
+    }
+
     /** Compiles several kernels into {@code outDir} with one manifest; as {@link #compile}. */
     public static Output compileAll(List<Source> sources, String arch, Path outDir) {
         LlvmToolchain.requirePtxArch(arch);

@@ -14,6 +14,13 @@ import java.util.List;
  * NAME_scan(i64 t0, i32 steps, PARAMS, ptr x, ptr y, i64 rowStride, STATES, i64 n)
  * </pre>
  *
+ * or, in the module {@link LlvmEmitter#ptxNoise} renders, the step on noise drawn in the kernel (see
+ * {@link LlvmEmitter#hostNoise}; {@code stddev} has the kernel's element type):
+ *
+ * <pre>
+ * NAME_noise_step(i64 t, PARAMS, i64 seed, f32|f64 stddev, i64 coordBase, ptr y, STATES, i64 n)
+ * </pre>
+ *
  * where PARAMS is {@code ptr paramP, i64 paramP.len} for each parameter slot (float64 arrays in device memory) and
  * STATES is {@code ptr stateB} for each state buffer ({@link PtxArgument#of} lists them). Every thread computes the per-step scalars itself. The scan
  * keeps its element's state in registers across the steps and writes it back once; row k of x and y starts at
@@ -24,8 +31,8 @@ import java.util.List;
 final class PtxLlvmEmitter extends LlvmEmitter {
     private static final String GLOBAL = "ptr addrspace(1)";
 
-    PtxLlvmEmitter(StepKernelIr k, String name, String description) {
-        super(k, name, description);
+    PtxLlvmEmitter(StepKernelIr k, String name, String description, Entries entries) {
+        super(k, name, description, entries);
     }
 
     @Override
@@ -63,15 +70,45 @@ final class PtxLlvmEmitter extends LlvmEmitter {
 
     @Override
     protected List<String> entryFunctions() {
-        return List.of(step(), scan());
+        return switch (entries) {
+            case STEP_AND_SCAN -> List.of(step(), scan());
+            case NOISE_STEP -> List.of(noiseStep());
+        };
     }
 
     private String signature(boolean scan) {
+        return signature(scan ? "_scan" : "_step",
+                PtxArgument.of(scan, k.paramCount(), k.stateCount(), k.dtype().shortName()));
+    }
+
+    private String signature(String suffix, List<PtxArgument> arguments) {
         List<String> a = new ArrayList<>();
-        for (PtxArgument arg : PtxArgument.of(scan, k.paramCount(), k.stateCount(), k.dtype().shortName())) {
+        for (PtxArgument arg : arguments) {
             a.add(arg.llvm());
         }
-        return "define ptx_kernel void @" + name + (scan ? "_scan(" : "_step(") + String.join(", ", a) + ") {";
+        return "define ptx_kernel void @" + name + suffix + "(" + String.join(", ", a) + ") {";
+    }
+
+    private String noiseStep() {
+        Fn f = new Fn();
+        f.comment("Step t on elements [0, n), element i of x being stddev * gaussian(seed, t, coordBase + i): "
+                + "element i on thread i, grid-stride.");
+        f.open(signature("_noise_step", PtxArgument.noiseStep(k.paramCount(), k.stateCount(), k.dtype().shortName())));
+        f.label("entry");
+        callScalars(f, "%t");
+        threadIndex(f);
+        f.line("br i1 %any, label %loop, label %done");
+        f.label("loop");
+        f.line("%i = phi i64 [ %first, %entry ], [ %i.next, %loop ]");
+        drawNoise(f, "%t", "%stddev");
+        elementAddresses(f, null, "%y", "%i", "%state#", "%i");
+        body(f, false);
+        f.line("%i.next = add nuw nsw i64 %i, %stride");
+        f.line("%more = icmp slt i64 %i.next, %n");
+        f.line("br i1 %more, label %loop, label %done");
+        f.label("done");
+        f.line("ret void");
+        return f.close();
     }
 
     private String step() {

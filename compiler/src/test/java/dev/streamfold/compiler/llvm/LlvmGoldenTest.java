@@ -39,13 +39,23 @@ class LlvmGoldenTest {
             "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5]) | f32 | ptx"
                     + " | compose3.f32.ptx.ll",
             "prefix_sum | f64 | host | prefix_sum.f64.host.ll",
-            "prefix_sum | f64 | ptx | prefix_sum.f64.ptx.ll"})
+            "prefix_sum | f64 | ptx | prefix_sum.f64.ptx.ll",
+            "prefix_sum | f64 | host-noise | prefix_sum.f64.host-noise.ll",
+            "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5]) | f32 | ptx-noise"
+                    + " | compose3.f32.ptx-noise.ll"})
     void emittedIrMatchesGolden(String expr, String dtype, String form, String file) throws IOException {
         StepKernelIr k = kernel(expr, DType.parseFloating(dtype));
         String name = LlvmKernels.kernelName(k);
         String description = MatrixBinder.parse(expr).describe();
-        String ll = form.equals("host") ? LlvmEmitter.host(k, name, description) : LlvmEmitter.ptx(k, name, description);
-        assertTrue(ll.startsWith("; ModuleID = '" + name + ".ll'\n" + LlvmEmitter.GENERATED + "\n"), ll);
+        String ll = switch (form) {
+            case "host" -> LlvmEmitter.host(k, name, description);
+            case "ptx" -> LlvmEmitter.ptx(k, name, description);
+            case "host-noise" -> LlvmEmitter.hostNoise(k, name, description);
+            case "ptx-noise" -> LlvmEmitter.ptxNoise(k, name, description);
+            default -> throw new IllegalArgumentException(form);
+        };
+        String module = form.endsWith("-noise") ? name + "_noise" : name;
+        assertTrue(ll.startsWith("; ModuleID = '" + module + ".ll'\n" + LlvmEmitter.GENERATED + "\n"), ll);
         LLVM.verify(ll);
         Path golden = GOLDEN.resolve(file);
         if (UPDATE) {
