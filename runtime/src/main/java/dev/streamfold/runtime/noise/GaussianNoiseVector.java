@@ -7,6 +7,7 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.ROR;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
 import java.lang.foreign.MemorySegment;
@@ -34,10 +35,14 @@ import jdk.incubator.vector.VectorSpecies;
  * round); the bulk fills keep all {@code a} in one vector and all {@code b} in another (no lane crossing until the final
  * interleave).
  *
- * <p>The bulk fills work in chunks of two passes over the destination: the raw Philox output is stored in place, then
- * transformed in place, the last partial vector of a chunk by the scalar reference. Each pass keeps all of its vector
- * code in its own body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline, so
- * no vector is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the caller.
+ * <p>The binary32 fills run one loop per chunk that draws the Philox blocks of two float vectors, evaluates the central
+ * branch in all their lanes and stores the results, and queues the tail lanes (about 15% of them) with their positions;
+ * the tail branch then runs on the queue, whole vectors at a time, and its results overwrite the queued positions. The
+ * binary64 fills work in chunks of two passes over the destination: the raw Philox output is stored in place, then
+ * transformed in place, the last partial vector of a chunk by the scalar reference. Each loop keeps all of its vector
+ * code in one method body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline,
+ * so no vector is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the
+ * caller.
  */
 public final class GaussianNoiseVector {
     /** The species the bulk binary32 fills use. */
@@ -140,10 +145,13 @@ public final class GaussianNoiseVector {
     private static void fillChunksF32(long seed, long step, long coordStart, Object dst, long at, long count,
                                       float stddev) {
         long unit = dst instanceof MemorySegment ? Float.BYTES : 1;
-        for (long j = 0; j < count; j += CHUNK) {
-            int n = (int) Math.min(CHUNK, count - j);
-            philoxF32(seed, step, coordStart + j, dst, at + j * unit, n);
-            transformF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
+        int queue = (int) Math.min(CHUNK, count) + 4 * F32_SPECIES.length();
+        float[] tailIn = new float[queue];
+        int[] tailAt = new int[queue];
+        for (long j = 0; j < count; ) {
+            int n = (int) Math.min(CHUNK - ((coordStart + j) & 3), count - j);
+            fusedF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            j += n;
         }
     }
 
@@ -158,51 +166,120 @@ public final class GaussianNoiseVector {
         }
     }
 
-    /** Stores the Philox words of the {@code n} binary32 coordinates from {@code coordStart} as raw bits at {@code at}. */
-    private static void philoxF32(long seed, long step, long coordStart, Object dst, long at, int n) {
+    /**
+     * Writes {@code stddev * z} for the {@code n} binary32 coordinates from {@code coordStart} at {@code at}. Each
+     * iteration runs Philox on the blocks of two float vectors and the contract's central branch on all their lanes,
+     * and queues the tail lanes (position and {@code s * 2^-25}) in {@code tailIn} and {@code tailAt}; the tail branch
+     * then runs on the queue, whole vectors at a time, and its results replace the central ones.
+     */
+    private static void fusedF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev,
+                                 float[] tailIn, int[] tailAt) {
         LongVector lane = LongVector.zero(LONGS).addIndex(1);
         VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
         VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
         VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
-        LongVector m0 = lane.broadcast(M0);
-        LongVector m1 = lane.broadcast(M1);
-        LongVector b0 = rotate32(lane.broadcast(step));
+        // Masked so that both factors of each product visibly fit in 32 bits: the JIT then emits one unsigned 32x32-bit
+        // multiply (vpmuludq on x86) instead of a full 64-bit product.
+        LongVector m0 = lane.broadcast(M0).and(LOW32);
+        LongVector m1 = lane.broadcast(M1).and(LOW32);
+        LongVector b0 = lane.broadcast(step).lanewise(ROR, 32);
+        LongVector ka0 = lane.broadcast((long) (int) seed << 32);
+        LongVector kb0 = lane.broadcast(seed & ~LOW32);
+        LongVector wa = lane.broadcast((long) W0 << 32);
+        LongVector wb = lane.broadcast((long) W1 << 32);
         LongVector groups = lane.add(coordStart >>> 2);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
+        IntVector position = IntVector.zero(F32_SPECIES.withLanes(int.class)).addIndex(1);
         int half = 2 * lane.length();
+        int queued = 0;
         for (int j = -((int) coordStart & 3); j < n; j += 2 * half) {
-            LongVector a = rotate32(groups);
+            LongVector a = groups.lanewise(ROR, 32);
             LongVector b = b0;
+            LongVector ka = ka0;
+            LongVector kb = kb0;
             for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                long ka = (long) (k0 + round * W0) << 32;
-                long kb = (long) (k1 + round * W1) << 32;
                 LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
                 b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
                 a = next;
+                ka = ka.add(wa);
+                kb = kb.add(wb);
             }
-            LongVector x = rotate32(a);
-            LongVector y = rotate32(b);
+            LongVector x = a.lanewise(ROR, 32);
+            LongVector y = b.lanewise(ROR, 32);
             for (int part = 0; part < 2; part++) {
                 VectorShuffle<Long> pick = part == 0 ? low : high;
-                FloatVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsFloats();
+                IntVector w = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsInts();
+                IntVector s = w.lanewise(LSHR, 7).or(1).sub(1 << 24);
+                FloatVector signed = ((FloatVector) s.convert(I2F, 0)).mul(0x1p-25f);
+                FloatVector u = signed.abs();
+                FloatVector r = u.broadcast(PPND7_CONST1).sub(u.mul(u));
+                FloatVector cn = r.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+                FloatVector cd = r.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+                for (int k = 2; k >= 0; k--) {
+                    cn = cn.mul(r).add(PPND7_CENTRAL_NUMERATOR[k]);
+                    cd = cd.mul(r).add(PPND7_CENTRAL_DENOMINATOR[k]);
+                }
+                FloatVector out = u.mul(cn).div(cd).reinterpretAsInts().or(s.and(0x80000000)).reinterpretAsFloats()
+                        .mul(stddev);
                 int i = j + part * half;
+                VectorMask<Float> tail = u.compare(GT, PPND7_SPLIT1);
+                signed.compress(tail).intoArray(tailIn, queued);
+                position.add(i).compress(tail.cast(position.species())).intoArray(tailAt, queued);
+                queued += tail.trueCount();
                 if (i >= 0 && i <= n - half) {
                     if (dst instanceof float[] array) {
-                        raw.intoArray(array, (int) at + i);
+                        out.intoArray(array, (int) at + i);
                     } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE);
+                        out.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE);
                     }
                 } else {
-                    VectorMask<Float> inside = raw.species().indexInRange(i, n);
+                    VectorMask<Float> inside = out.species().indexInRange(i, n);
                     if (dst instanceof float[] array) {
-                        raw.intoArray(array, (int) at + i, inside);
+                        out.intoArray(array, (int) at + i, inside);
                     } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE, inside);
+                        out.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE, inside);
                     }
                 }
             }
             groups = groups.add(lane.length());
+        }
+        for (int k = 0; k < queued; k += half) {
+            FloatVector signed = FloatVector.fromArray(F32_SPECIES, tailIn, k);
+            FloatVector v = signed.abs();
+            IntVector pb = v.broadcast(0.5f).sub(v).reinterpretAsInts();
+            IntVector mb = pb.and(0x007fffff).or(0x3f800000);
+            VectorMask<Integer> above = mb.compare(GT, LOG32_SQRT2_BITS);
+            FloatVector e = (FloatVector) pb.lanewise(LSHR, 23).sub(127).add(1, above).convert(I2F, 0);
+            FloatVector f = mb.sub(1 << 23, above).reinterpretAsFloats().sub(1f);
+            FloatVector q = f.div(f.add(2f));
+            FloatVector z = q.mul(q);
+            FloatVector h = z.broadcast(LOG32_POLYNOMIAL[3]);
+            for (int c = 2; c >= 0; c--) {
+                h = h.mul(z).add(LOG32_POLYNOMIAL[c]);
+            }
+            FloatVector hf = f.mul(0.5f).mul(f);
+            FloatVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
+            FloatVector log = e.mul(LOG32_LN2_HI).add(e.mul(LOG32_LN2_LO).add(u));
+            FloatVector t = log.neg().sqrt().sub(PPND7_CONST2);
+            FloatVector tn = t.broadcast(PPND7_TAIL_NUMERATOR[3]);
+            for (int c = 2; c >= 0; c--) {
+                tn = tn.mul(t).add(PPND7_TAIL_NUMERATOR[c]);
+            }
+            FloatVector td = t.broadcast(PPND7_TAIL_DENOMINATOR[2]);
+            for (int c = 1; c >= 0; c--) {
+                td = td.mul(t).add(PPND7_TAIL_DENOMINATOR[c]);
+            }
+            tn.div(td).reinterpretAsInts().or(signed.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev).intoArray(tailIn, k);
+        }
+        for (int k = 0; k < queued; k++) {
+            int i = tailAt[k];
+            if (i >= 0 && i < n) {
+                if (dst instanceof float[] array) {
+                    array[(int) at + i] = tailIn[k];
+                } else {
+                    ((MemorySegment) dst).set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, tailIn[k]);
+                }
+            }
         }
     }
 
@@ -255,71 +332,9 @@ public final class GaussianNoiseVector {
     }
 
     /**
-     * Replaces the raw words at {@code at} by {@code stddev * z}, whole vectors at a time (the contract's binary32 steps,
-     * both branches in every lane, numerator and denominator selected before the one division); the remainder comes
-     * from the scalar reference.
-     */
-    private static void transformF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev) {
-        VectorSpecies<Float> fs = F32_SPECIES;
-        int j = 0;
-        for (; j <= n - fs.length(); j += fs.length()) {
-            IntVector w = (dst instanceof float[] array
-                    ? FloatVector.fromArray(fs, array, (int) at + j)
-                    : FloatVector.fromMemorySegment(fs, (MemorySegment) dst, at + 4L * j, NATIVE)).reinterpretAsInts();
-            IntVector s = w.lanewise(LSHR, 7).or(1).sub(1 << 24);
-            FloatVector a = ((FloatVector) s.abs().convert(I2F, 0)).mul(0x1p-25f);
-            FloatVector r = a.broadcast(PPND7_CONST1).sub(a.mul(a));
-
-            IntVector pb = a.broadcast(0.5f).sub(a).reinterpretAsInts();
-            IntVector mb = pb.and(0x007fffff).or(0x3f800000);
-            VectorMask<Integer> above = mb.compare(GT, LOG32_SQRT2_BITS);
-            FloatVector e = (FloatVector) pb.lanewise(LSHR, 23).sub(127).add(1, above).convert(I2F, 0);
-            FloatVector f = mb.sub(1 << 23, above).reinterpretAsFloats().sub(1f);
-            FloatVector q = f.div(f.add(2f));
-            FloatVector z = q.mul(q);
-            FloatVector h = z.broadcast(LOG32_POLYNOMIAL[3]);
-            for (int k = 2; k >= 0; k--) {
-                h = h.mul(z).add(LOG32_POLYNOMIAL[k]);
-            }
-            FloatVector hf = f.mul(0.5f).mul(f);
-            FloatVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
-            FloatVector log = e.mul(LOG32_LN2_HI).add(e.mul(LOG32_LN2_LO).add(u));
-            FloatVector x = log.neg().sqrt().sub(PPND7_CONST2);
-
-            FloatVector cn = r.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
-            FloatVector cd = r.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
-            FloatVector tn = x.broadcast(PPND7_TAIL_NUMERATOR[3]);
-            for (int k = 2; k >= 0; k--) {
-                cn = cn.mul(r).add(PPND7_CENTRAL_NUMERATOR[k]);
-                cd = cd.mul(r).add(PPND7_CENTRAL_DENOMINATOR[k]);
-                tn = tn.mul(x).add(PPND7_TAIL_NUMERATOR[k]);
-            }
-            FloatVector td = x.broadcast(PPND7_TAIL_DENOMINATOR[2]);
-            for (int k = 1; k >= 0; k--) {
-                td = td.mul(x).add(PPND7_TAIL_DENOMINATOR[k]);
-            }
-            VectorMask<Float> tail = a.compare(GT, PPND7_SPLIT1);
-            FloatVector m = a.mul(cn).blend(tn, tail).div(cd.blend(td, tail));
-            FloatVector out = m.reinterpretAsInts().or(s.and(0x80000000)).reinterpretAsFloats().mul(stddev);
-            if (dst instanceof float[] array) {
-                out.intoArray(array, (int) at + j);
-            } else {
-                out.intoMemorySegment((MemorySegment) dst, at + 4L * j, NATIVE);
-            }
-        }
-        for (; j < n; j++) {
-            float out = GaussianNoise.gaussianF32(seed, step, coordStart + j) * stddev;
-            if (dst instanceof float[] array) {
-                array[(int) at + j] = out;
-            } else {
-                ((MemorySegment) dst).set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * j, out);
-            }
-        }
-    }
-
-    /**
-     * Replaces the raw values at {@code at} by {@code stddev * z}, as {@link #transformF32} does for binary32; the tail
-     * branch runs only for vectors with a tail lane, its far part only for vectors with a far lane.
+     * Replaces the raw values at {@code at} by {@code stddev * z}, whole vectors at a time (the contract's binary64 steps,
+     * numerator and denominator selected before the one division; the tail branch only for vectors with a tail lane, its
+     * far part only for vectors with a far lane); the remainder comes from the scalar reference.
      */
     private static void transformF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev) {
         VectorSpecies<Double> ds = F64_SPECIES;
