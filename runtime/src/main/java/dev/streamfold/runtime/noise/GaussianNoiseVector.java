@@ -35,14 +35,12 @@ import jdk.incubator.vector.VectorSpecies;
  * round); the bulk fills keep all {@code a} in one vector and all {@code b} in another (no lane crossing until the final
  * interleave).
  *
- * <p>The binary32 fills run one loop per chunk that draws the Philox blocks of two float vectors, evaluates the central
- * branch in all their lanes and stores the results, and queues the tail lanes (about 15% of them) with their positions;
- * the tail branch then runs on the queue, whole vectors at a time, and its results overwrite the queued positions. The
- * binary64 fills work in chunks of two passes over the destination: the raw Philox output is stored in place, then
- * transformed in place, the last partial vector of a chunk by the scalar reference. Each loop keeps all of its vector
- * code in one method body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline,
- * so no vector is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the
- * caller.
+ * <p>The bulk fills run one loop per chunk that draws the Philox blocks of two vectors, evaluates the central branch in
+ * all their lanes and stores the results, and queues the tail lanes (about 15% of them) with their positions; the tail
+ * branch then runs on the queue, whole vectors at a time, and its results overwrite the queued positions. A fill
+ * allocates its queue (one chunk's worth) once; the loops allocate nothing. Each loop keeps all of its vector code in one
+ * method body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline, so no vector
+ * is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the caller.
  */
 public final class GaussianNoiseVector {
     /** The species the bulk binary32 fills use. */
@@ -159,10 +157,13 @@ public final class GaussianNoiseVector {
     private static void fillChunksF64(long seed, long step, long coordStart, Object dst, long at, long count,
                                       double stddev) {
         long unit = dst instanceof MemorySegment ? Double.BYTES : 1;
-        for (long j = 0; j < count; j += CHUNK) {
-            int n = (int) Math.min(CHUNK, count - j);
-            philoxF64(seed, step, coordStart + j, dst, at + j * unit, n);
-            transformF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
+        int queue = (int) Math.min(CHUNK, count) + 4 * F64_SPECIES.length();
+        double[] tailIn = new double[queue];
+        long[] tailAt = new long[queue];
+        for (long j = 0; j < count; ) {
+            int n = (int) Math.min(CHUNK - ((coordStart + j) & 1), count - j);
+            fusedF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            j += n;
         }
     }
 
@@ -283,131 +284,126 @@ public final class GaussianNoiseVector {
         }
     }
 
-    /** Stores the Philox values of the {@code n} binary64 coordinates from {@code coordStart} as raw bits at {@code at}. */
-    private static void philoxF64(long seed, long step, long coordStart, Object dst, long at, int n) {
+    /**
+     * As {@link #fusedF32} for binary64: Philox on the blocks of two double vectors, the central branch on all their
+     * lanes, the tail lanes queued with their positions and {@code s * 2^-54}; the tail branch's far part runs only for
+     * queued vectors with a far lane.
+     */
+    private static void fusedF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev,
+                                 double[] tailIn, long[] tailAt) {
         LongVector lane = LongVector.zero(LONGS).addIndex(1);
         VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
         VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
         VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
-        LongVector m0 = lane.broadcast(M0);
-        LongVector m1 = lane.broadcast(M1);
-        LongVector b0 = rotate32(lane.broadcast(step));
+        LongVector m0 = lane.broadcast(M0).and(LOW32);
+        LongVector m1 = lane.broadcast(M1).and(LOW32);
+        LongVector b0 = lane.broadcast(step).lanewise(ROR, 32);
+        LongVector ka0 = lane.broadcast((long) (int) seed << 32);
+        LongVector kb0 = lane.broadcast(seed & ~LOW32);
+        LongVector wa = lane.broadcast((long) W0 << 32);
+        LongVector wb = lane.broadcast((long) W1 << 32);
         LongVector groups = lane.add(coordStart >>> 1);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
         int half = lane.length();
+        int queued = 0;
         for (int j = -((int) coordStart & 1); j < n; j += 2 * half) {
-            LongVector a = rotate32(groups);
+            LongVector a = groups.lanewise(ROR, 32);
             LongVector b = b0;
+            LongVector ka = ka0;
+            LongVector kb = kb0;
             for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                long ka = (long) (k0 + round * W0) << 32;
-                long kb = (long) (k1 + round * W1) << 32;
                 LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
                 b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
                 a = next;
+                ka = ka.add(wa);
+                kb = kb.add(wb);
             }
-            LongVector x = rotate32(a);
-            LongVector y = rotate32(b);
+            LongVector x = a.lanewise(ROR, 32);
+            LongVector y = b.lanewise(ROR, 32);
             for (int part = 0; part < 2; part++) {
                 VectorShuffle<Long> pick = part == 0 ? low : high;
-                DoubleVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsDoubles();
+                LongVector bits = x.rearrange(pick).blend(y.rearrange(pick), odd);
+                LongVector sign = bits.not().and(Long.MIN_VALUE);
+                LongVector flip = sign.lanewise(ASHR, 63).and(MANTISSA52);
+                LongVector mantissa = bits.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
+                DoubleVector u = mantissa.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+                DoubleVector r = u.broadcast(PPND16_CONST1).sub(u.mul(u));
+                DoubleVector cn = r.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+                DoubleVector cd = r.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+                for (int k = 6; k >= 0; k--) {
+                    cn = cn.mul(r).add(PPND16_CENTRAL_NUMERATOR[k]);
+                    cd = cd.mul(r).add(PPND16_CENTRAL_DENOMINATOR[k]);
+                }
+                DoubleVector out = u.mul(cn).div(cd).reinterpretAsLongs().or(sign).reinterpretAsDoubles().mul(stddev);
                 int i = j + part * half;
+                VectorMask<Double> tail = u.compare(GT, PPND16_SPLIT1);
+                u.reinterpretAsLongs().or(sign).reinterpretAsDoubles().compress(tail).intoArray(tailIn, queued);
+                lane.add(i).compress(tail.cast(LONGS)).intoArray(tailAt, queued);
+                queued += tail.trueCount();
                 if (i >= 0 && i <= n - half) {
                     if (dst instanceof double[] array) {
-                        raw.intoArray(array, (int) at + i);
+                        out.intoArray(array, (int) at + i);
                     } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE);
+                        out.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE);
                     }
                 } else {
-                    VectorMask<Double> inside = raw.species().indexInRange(i, n);
+                    VectorMask<Double> inside = out.species().indexInRange(i, n);
                     if (dst instanceof double[] array) {
-                        raw.intoArray(array, (int) at + i, inside);
+                        out.intoArray(array, (int) at + i, inside);
                     } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE, inside);
+                        out.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE, inside);
                     }
                 }
             }
             groups = groups.add(lane.length());
         }
-    }
-
-    /**
-     * Replaces the raw values at {@code at} by {@code stddev * z}, whole vectors at a time (the contract's binary64 steps,
-     * numerator and denominator selected before the one division; the tail branch only for vectors with a tail lane, its
-     * far part only for vectors with a far lane); the remainder comes from the scalar reference.
-     */
-    private static void transformF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev) {
-        VectorSpecies<Double> ds = F64_SPECIES;
-        int j = 0;
-        for (; j <= n - ds.length(); j += ds.length()) {
-            LongVector bits = (dst instanceof double[] array
-                    ? DoubleVector.fromArray(ds, array, (int) at + j)
-                    : DoubleVector.fromMemorySegment(ds, (MemorySegment) dst, at + 8L * j, NATIVE)).reinterpretAsLongs();
-            LongVector flip = bits.not().lanewise(ASHR, 63).and(MANTISSA52);
-            LongVector mantissa = bits.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
-            DoubleVector a = mantissa.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
-            DoubleVector r = a.broadcast(PPND16_CONST1).sub(a.mul(a));
-            DoubleVector numerator = r.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
-            DoubleVector denominator = r.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
-            for (int k = 6; k >= 0; k--) {
-                numerator = numerator.mul(r).add(PPND16_CENTRAL_NUMERATOR[k]);
-                denominator = denominator.mul(r).add(PPND16_CENTRAL_DENOMINATOR[k]);
+        for (int k = 0; k < queued; k += half) {
+            DoubleVector signed = DoubleVector.fromArray(F64_SPECIES, tailIn, k);
+            DoubleVector v = signed.abs();
+            LongVector pb = v.broadcast(0.5).sub(v).reinterpretAsLongs();
+            LongVector mb = pb.and(MANTISSA52).or(0x3ff0000000000000L);
+            VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
+            DoubleVector e = pb.lanewise(LSHR, 52).add(1L, above).or(TWO52_BITS).reinterpretAsDoubles()
+                    .sub(0x1p52 + 1023);
+            DoubleVector f = mb.sub(1L << 52, above).reinterpretAsDoubles().sub(1.0);
+            DoubleVector q = f.div(f.add(2.0));
+            DoubleVector z = q.mul(q);
+            DoubleVector h = z.broadcast(LOG64_POLYNOMIAL[6]);
+            for (int c = 5; c >= 0; c--) {
+                h = h.mul(z).add(LOG64_POLYNOMIAL[c]);
             }
-            numerator = a.mul(numerator);
-            VectorMask<Double> tail = a.compare(GT, PPND16_SPLIT1);
-            if (tail.anyTrue()) {
-                LongVector pb = a.broadcast(0.5).sub(a).reinterpretAsLongs();
-                LongVector mb = pb.and(MANTISSA52).or(0x3ff0000000000000L);
-                VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
-                DoubleVector e = pb.lanewise(LSHR, 52).add(1L, above).or(TWO52_BITS).reinterpretAsDoubles()
-                        .sub(0x1p52 + 1023);
-                DoubleVector f = mb.sub(1L << 52, above).reinterpretAsDoubles().sub(1.0);
-                DoubleVector q = f.div(f.add(2.0));
-                DoubleVector z = q.mul(q);
-                DoubleVector h = z.broadcast(LOG64_POLYNOMIAL[6]);
-                for (int k = 5; k >= 0; k--) {
-                    h = h.mul(z).add(LOG64_POLYNOMIAL[k]);
-                }
-                DoubleVector hf = f.mul(0.5).mul(f);
-                DoubleVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
-                DoubleVector t = e.mul(LOG64_LN2_HI).add(e.mul(LOG64_LN2_LO).add(u)).neg().sqrt();
-                VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2).and(tail);
-                boolean anyFar = far.anyTrue();
-                DoubleVector x = t.sub(PPND16_CONST2).blend(t.sub(PPND16_SPLIT2), far);
-                DoubleVector tn = x.broadcast(PPND16_NEAR_NUMERATOR[7]);
-                DoubleVector td = x.broadcast(PPND16_NEAR_DENOMINATOR[7]);
+            DoubleVector hf = f.mul(0.5).mul(f);
+            DoubleVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
+            DoubleVector t = e.mul(LOG64_LN2_HI).add(e.mul(LOG64_LN2_LO).add(u)).neg().sqrt();
+            VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2);
+            boolean anyFar = far.anyTrue();
+            DoubleVector x = t.sub(PPND16_CONST2).blend(t.sub(PPND16_SPLIT2), far);
+            DoubleVector tn = x.broadcast(PPND16_NEAR_NUMERATOR[7]);
+            DoubleVector td = x.broadcast(PPND16_NEAR_DENOMINATOR[7]);
+            if (anyFar) {
+                tn = tn.blend(PPND16_FAR_NUMERATOR[7], far);
+                td = td.blend(PPND16_FAR_DENOMINATOR[7], far);
+            }
+            for (int c = 6; c >= 0; c--) {
+                DoubleVector cn = x.broadcast(PPND16_NEAR_NUMERATOR[c]);
+                DoubleVector cd = x.broadcast(PPND16_NEAR_DENOMINATOR[c]);
                 if (anyFar) {
-                    tn = tn.blend(PPND16_FAR_NUMERATOR[7], far);
-                    td = td.blend(PPND16_FAR_DENOMINATOR[7], far);
+                    cn = cn.blend(PPND16_FAR_NUMERATOR[c], far);
+                    cd = cd.blend(PPND16_FAR_DENOMINATOR[c], far);
                 }
-                for (int k = 6; k >= 0; k--) {
-                    DoubleVector cn = x.broadcast(PPND16_NEAR_NUMERATOR[k]);
-                    DoubleVector cd = x.broadcast(PPND16_NEAR_DENOMINATOR[k]);
-                    if (anyFar) {
-                        cn = cn.blend(PPND16_FAR_NUMERATOR[k], far);
-                        cd = cd.blend(PPND16_FAR_DENOMINATOR[k], far);
-                    }
-                    tn = tn.mul(x).add(cn);
-                    td = td.mul(x).add(cd);
-                }
-                numerator = numerator.blend(tn, tail);
-                denominator = denominator.blend(td, tail);
+                tn = tn.mul(x).add(cn);
+                td = td.mul(x).add(cd);
             }
-            LongVector sign = bits.not().and(Long.MIN_VALUE);
-            DoubleVector out = numerator.div(denominator).reinterpretAsLongs().or(sign).reinterpretAsDoubles()
-                    .mul(stddev);
-            if (dst instanceof double[] array) {
-                out.intoArray(array, (int) at + j);
-            } else {
-                out.intoMemorySegment((MemorySegment) dst, at + 8L * j, NATIVE);
-            }
+            LongVector sign = signed.reinterpretAsLongs().and(Long.MIN_VALUE);
+            tn.div(td).reinterpretAsLongs().or(sign).reinterpretAsDoubles().mul(stddev).intoArray(tailIn, k);
         }
-        for (; j < n; j++) {
-            double out = GaussianNoise.gaussianF64(seed, step, coordStart + j) * stddev;
-            if (dst instanceof double[] array) {
-                array[(int) at + j] = out;
-            } else {
-                ((MemorySegment) dst).set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * j, out);
+        for (int k = 0; k < queued; k++) {
+            long i = tailAt[k];
+            if (i >= 0 && i < n) {
+                if (dst instanceof double[] array) {
+                    array[(int) (at + i)] = tailIn[k];
+                } else {
+                    ((MemorySegment) dst).set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i, tailIn[k]);
+                }
             }
         }
     }
