@@ -148,7 +148,8 @@ public final class GaussianNoiseVector {
         int[] tailAt = new int[queue];
         for (long j = 0; j < count; ) {
             int n = (int) Math.min(CHUNK - ((coordStart + j) & 3), count - j);
-            fusedF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            int queued = fusedF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            tailF32(dst, at + j * unit, n, stddev, tailIn, tailAt, queued);
             j += n;
         }
     }
@@ -162,18 +163,19 @@ public final class GaussianNoiseVector {
         long[] tailAt = new long[queue];
         for (long j = 0; j < count; ) {
             int n = (int) Math.min(CHUNK - ((coordStart + j) & 1), count - j);
-            fusedF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            int queued = fusedF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            tailF64(dst, at + j * unit, n, stddev, tailIn, tailAt, queued);
             j += n;
         }
     }
 
     /**
-     * Writes {@code stddev * z} for the {@code n} binary32 coordinates from {@code coordStart} at {@code at}. Each
-     * iteration runs Philox on the blocks of two float vectors and the contract's central branch on all their lanes,
-     * and queues the tail lanes (position and {@code s * 2^-25}) in {@code tailIn} and {@code tailAt}; the tail branch
-     * then runs on the queue, whole vectors at a time, and its results replace the central ones.
+     * Writes {@code stddev * z} for the {@code n} binary32 coordinates from {@code coordStart} at {@code at}, the central
+     * branch's result in every lane. Each iteration runs Philox on the blocks of two float vectors and the contract's
+     * central branch on all their lanes, and queues the tail lanes ({@code s * 2^-25} and position) in {@code tailIn}
+     * and {@code tailAt} for {@link #tailF32}. Returns the number of queued lanes.
      */
-    private static void fusedF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev,
+    private static int fusedF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev,
                                  float[] tailIn, int[] tailAt) {
         LongVector lane = LongVector.zero(LONGS).addIndex(1);
         VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
@@ -198,29 +200,42 @@ public final class GaussianNoiseVector {
             LongVector ka = ka0;
             LongVector kb = kb0;
             for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
-                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32).lanewise(XOR, ka));
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32).lanewise(XOR, kb));
                 a = next;
                 ka = ka.add(wa);
                 kb = kb.add(wb);
             }
             LongVector x = a.lanewise(ROR, 32);
             LongVector y = b.lanewise(ROR, 32);
+            IntVector s0 = x.rearrange(low).blend(y.rearrange(low), odd).reinterpretAsInts()
+                    .lanewise(LSHR, 7).or(1).sub(1 << 24);
+            IntVector s1 = x.rearrange(high).blend(y.rearrange(high), odd).reinterpretAsInts()
+                    .lanewise(LSHR, 7).or(1).sub(1 << 24);
+            FloatVector signed0 = ((FloatVector) s0.convert(I2F, 0)).mul(0x1p-25f);
+            FloatVector signed1 = ((FloatVector) s1.convert(I2F, 0)).mul(0x1p-25f);
+            FloatVector u0 = signed0.abs();
+            FloatVector u1 = signed1.abs();
+            FloatVector r0 = u0.broadcast(PPND7_CONST1).sub(u0.mul(u0));
+            FloatVector r1 = u1.broadcast(PPND7_CONST1).sub(u1.mul(u1));
+            FloatVector cn0 = r0.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+            FloatVector cn1 = r1.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+            FloatVector cd0 = r0.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+            FloatVector cd1 = r1.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+            for (int k = 2; k >= 0; k--) {
+                cn0 = cn0.mul(r0).add(PPND7_CENTRAL_NUMERATOR[k]);
+                cn1 = cn1.mul(r1).add(PPND7_CENTRAL_NUMERATOR[k]);
+                cd0 = cd0.mul(r0).add(PPND7_CENTRAL_DENOMINATOR[k]);
+                cd1 = cd1.mul(r1).add(PPND7_CENTRAL_DENOMINATOR[k]);
+            }
+            FloatVector out0 = u0.mul(cn0).div(cd0).reinterpretAsInts().or(s0.and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev);
+            FloatVector out1 = u1.mul(cn1).div(cd1).reinterpretAsInts().or(s1.and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev);
             for (int part = 0; part < 2; part++) {
-                VectorShuffle<Long> pick = part == 0 ? low : high;
-                IntVector w = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsInts();
-                IntVector s = w.lanewise(LSHR, 7).or(1).sub(1 << 24);
-                FloatVector signed = ((FloatVector) s.convert(I2F, 0)).mul(0x1p-25f);
-                FloatVector u = signed.abs();
-                FloatVector r = u.broadcast(PPND7_CONST1).sub(u.mul(u));
-                FloatVector cn = r.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
-                FloatVector cd = r.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
-                for (int k = 2; k >= 0; k--) {
-                    cn = cn.mul(r).add(PPND7_CENTRAL_NUMERATOR[k]);
-                    cd = cd.mul(r).add(PPND7_CENTRAL_DENOMINATOR[k]);
-                }
-                FloatVector out = u.mul(cn).div(cd).reinterpretAsInts().or(s.and(0x80000000)).reinterpretAsFloats()
-                        .mul(stddev);
+                FloatVector signed = part == 0 ? signed0 : signed1;
+                FloatVector u = part == 0 ? u0 : u1;
+                FloatVector out = part == 0 ? out0 : out1;
                 int i = j + part * half;
                 VectorMask<Float> tail = u.compare(GT, PPND7_SPLIT1);
                 signed.compress(tail).intoArray(tailIn, queued);
@@ -243,7 +258,17 @@ public final class GaussianNoiseVector {
             }
             groups = groups.add(lane.length());
         }
-        for (int k = 0; k < queued; k += half) {
+        return queued;
+    }
+
+    /**
+     * The tail branch for the {@code queued} lanes that {@link #fusedF32} left in {@code tailIn} (as
+     * {@code s * 2^-25}) and {@code tailAt}, whole vectors at a time; the results overwrite the central
+     * ones at the queued positions inside {@code [0, n)}.
+     */
+    private static void tailF32(Object dst, long at, int n, float stddev, float[] tailIn, int[] tailAt,
+                                int queued) {
+        for (int k = 0; k < queued; k += F32_SPECIES.length()) {
             FloatVector signed = FloatVector.fromArray(F32_SPECIES, tailIn, k);
             FloatVector v = signed.abs();
             IntVector pb = v.broadcast(0.5f).sub(v).reinterpretAsInts();
@@ -286,10 +311,9 @@ public final class GaussianNoiseVector {
 
     /**
      * As {@link #fusedF32} for binary64: Philox on the blocks of two double vectors, the central branch on all their
-     * lanes, the tail lanes queued with their positions and {@code s * 2^-54}; the tail branch's far part runs only for
-     * queued vectors with a far lane.
+     * lanes, the tail lanes queued as {@code s * 2^-54} and position for {@link #tailF64}.
      */
-    private static void fusedF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev,
+    private static int fusedF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev,
                                  double[] tailIn, long[] tailAt) {
         LongVector lane = LongVector.zero(LONGS).addIndex(1);
         VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
@@ -311,29 +335,42 @@ public final class GaussianNoiseVector {
             LongVector ka = ka0;
             LongVector kb = kb0;
             for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
-                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32).lanewise(XOR, ka));
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32).lanewise(XOR, kb));
                 a = next;
                 ka = ka.add(wa);
                 kb = kb.add(wb);
             }
             LongVector x = a.lanewise(ROR, 32);
             LongVector y = b.lanewise(ROR, 32);
+            LongVector bits0 = x.rearrange(low).blend(y.rearrange(low), odd);
+            LongVector bits1 = x.rearrange(high).blend(y.rearrange(high), odd);
+            LongVector sign0 = bits0.not().and(Long.MIN_VALUE);
+            LongVector sign1 = bits1.not().and(Long.MIN_VALUE);
+            LongVector mantissa0 = bits0.lanewise(LSHR, 11).and(MANTISSA52)
+                    .lanewise(XOR, sign0.lanewise(ASHR, 63).and(MANTISSA52));
+            LongVector mantissa1 = bits1.lanewise(LSHR, 11).and(MANTISSA52)
+                    .lanewise(XOR, sign1.lanewise(ASHR, 63).and(MANTISSA52));
+            DoubleVector u0 = mantissa0.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+            DoubleVector u1 = mantissa1.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+            DoubleVector r0 = u0.broadcast(PPND16_CONST1).sub(u0.mul(u0));
+            DoubleVector r1 = u1.broadcast(PPND16_CONST1).sub(u1.mul(u1));
+            DoubleVector cn0 = r0.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+            DoubleVector cn1 = r1.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+            DoubleVector cd0 = r0.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+            DoubleVector cd1 = r1.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+            for (int k = 6; k >= 0; k--) {
+                cn0 = cn0.mul(r0).add(PPND16_CENTRAL_NUMERATOR[k]);
+                cn1 = cn1.mul(r1).add(PPND16_CENTRAL_NUMERATOR[k]);
+                cd0 = cd0.mul(r0).add(PPND16_CENTRAL_DENOMINATOR[k]);
+                cd1 = cd1.mul(r1).add(PPND16_CENTRAL_DENOMINATOR[k]);
+            }
+            DoubleVector out0 = u0.mul(cn0).div(cd0).reinterpretAsLongs().or(sign0).reinterpretAsDoubles().mul(stddev);
+            DoubleVector out1 = u1.mul(cn1).div(cd1).reinterpretAsLongs().or(sign1).reinterpretAsDoubles().mul(stddev);
             for (int part = 0; part < 2; part++) {
-                VectorShuffle<Long> pick = part == 0 ? low : high;
-                LongVector bits = x.rearrange(pick).blend(y.rearrange(pick), odd);
-                LongVector sign = bits.not().and(Long.MIN_VALUE);
-                LongVector flip = sign.lanewise(ASHR, 63).and(MANTISSA52);
-                LongVector mantissa = bits.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
-                DoubleVector u = mantissa.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
-                DoubleVector r = u.broadcast(PPND16_CONST1).sub(u.mul(u));
-                DoubleVector cn = r.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
-                DoubleVector cd = r.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
-                for (int k = 6; k >= 0; k--) {
-                    cn = cn.mul(r).add(PPND16_CENTRAL_NUMERATOR[k]);
-                    cd = cd.mul(r).add(PPND16_CENTRAL_DENOMINATOR[k]);
-                }
-                DoubleVector out = u.mul(cn).div(cd).reinterpretAsLongs().or(sign).reinterpretAsDoubles().mul(stddev);
+                DoubleVector u = part == 0 ? u0 : u1;
+                LongVector sign = part == 0 ? sign0 : sign1;
+                DoubleVector out = part == 0 ? out0 : out1;
                 int i = j + part * half;
                 VectorMask<Double> tail = u.compare(GT, PPND16_SPLIT1);
                 u.reinterpretAsLongs().or(sign).reinterpretAsDoubles().compress(tail).intoArray(tailIn, queued);
@@ -356,7 +393,17 @@ public final class GaussianNoiseVector {
             }
             groups = groups.add(lane.length());
         }
-        for (int k = 0; k < queued; k += half) {
+        return queued;
+    }
+
+    /**
+     * The tail branch for the {@code queued} lanes that {@link #fusedF64} left in {@code tailIn} (as
+     * {@code s * 2^-54}) and {@code tailAt}, whole vectors at a time, the far part only for vectors with a
+     * far lane; the results overwrite the central ones at the queued positions inside {@code [0, n)}.
+     */
+    private static void tailF64(Object dst, long at, int n, double stddev, double[] tailIn, long[] tailAt,
+                                int queued) {
+        for (int k = 0; k < queued; k += F64_SPECIES.length()) {
             DoubleVector signed = DoubleVector.fromArray(F64_SPECIES, tailIn, k);
             DoubleVector v = signed.abs();
             LongVector pb = v.broadcast(0.5).sub(v).reinterpretAsLongs();

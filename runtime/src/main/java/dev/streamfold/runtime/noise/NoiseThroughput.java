@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * Times the scalar and Vector API bulk fills (arrays and a native segment) over {@code 2^24} values
- * and prints billions of values per second.
+ * and prints billions of values per second; {@code --vector-only} skips the scalar fills.
  */
 public final class NoiseThroughput {
     private static final int VALUES = 1 << 24;
@@ -20,9 +20,14 @@ public final class NoiseThroughput {
         double[] f64 = new double[VALUES];
         System.out.printf(Locale.ROOT, "%d values per fill; vector species %s and %s%n",
                 VALUES, GaussianNoiseVector.F32_SPECIES, GaussianNoiseVector.F64_SPECIES);
-        report("fillF32 scalar", time(step -> GaussianNoise.fillF32(42L, step, 0L, f32, 0, VALUES, 1f)));
+        boolean scalar = !(args.length > 0 && args[0].equals("--vector-only"));
+        if (scalar) {
+            report("fillF32 scalar", time(step -> GaussianNoise.fillF32(42L, step, 0L, f32, 0, VALUES, 1f)));
+        }
         report("fillF32 vector", time(step -> GaussianNoiseVector.fillF32(42L, step, 0L, f32, 0, VALUES, 1f)));
-        report("fillF64 scalar", time(step -> GaussianNoise.fillF64(42L, step, 0L, f64, 0, VALUES, 1.0)));
+        if (scalar) {
+            report("fillF64 scalar", time(step -> GaussianNoise.fillF64(42L, step, 0L, f64, 0, VALUES, 1.0)));
+        }
         report("fillF64 vector", time(step -> GaussianNoiseVector.fillF64(42L, step, 0L, f64, 0, VALUES, 1.0)));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment segment = arena.allocate((long) VALUES * Double.BYTES, 64);
