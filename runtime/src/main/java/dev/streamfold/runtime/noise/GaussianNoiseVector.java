@@ -7,6 +7,7 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.ROR;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
 import java.lang.foreign.MemorySegment;
@@ -34,10 +35,12 @@ import jdk.incubator.vector.VectorSpecies;
  * round); the bulk fills keep all {@code a} in one vector and all {@code b} in another (no lane crossing until the final
  * interleave).
  *
- * <p>The bulk fills work in chunks of two passes over the destination: the raw Philox output is stored in place, then
- * transformed in place, the last partial vector of a chunk by the scalar reference. Each pass keeps all of its vector
- * code in its own body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline, so
- * no vector is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the caller.
+ * <p>The bulk fills run one loop per chunk that draws the Philox blocks of two vectors, evaluates the central branch in
+ * all their lanes and stores the results, and queues the tail lanes (about 15% of them) with their positions; the tail
+ * branch then runs on the queue, whole vectors at a time, and its results overwrite the queued positions. A fill
+ * allocates its queue (one chunk's worth) once; the loops allocate nothing. Each loop keeps all of its vector code in one
+ * method body and takes no vector arguments: the JIT compiles it as a unit, whatever it decides to inline, so no vector
+ * is ever boxed. The per-vector functions are written with helpers and are meant to be inlined by the caller.
  */
 public final class GaussianNoiseVector {
     /** The species the bulk binary32 fills use. */
@@ -140,10 +143,14 @@ public final class GaussianNoiseVector {
     private static void fillChunksF32(long seed, long step, long coordStart, Object dst, long at, long count,
                                       float stddev) {
         long unit = dst instanceof MemorySegment ? Float.BYTES : 1;
-        for (long j = 0; j < count; j += CHUNK) {
-            int n = (int) Math.min(CHUNK, count - j);
-            philoxF32(seed, step, coordStart + j, dst, at + j * unit, n);
-            transformF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
+        int queue = (int) Math.min(CHUNK, count) + 4 * F32_SPECIES.length();
+        float[] tailIn = new float[queue];
+        int[] tailAt = new int[queue];
+        for (long j = 0; j < count; ) {
+            int n = (int) Math.min(CHUNK - ((coordStart + j) & 3), count - j);
+            int queued = fusedF32(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            tailF32(dst, at + j * unit, n, stddev, tailIn, tailAt, queued);
+            j += n;
         }
     }
 
@@ -151,126 +158,120 @@ public final class GaussianNoiseVector {
     private static void fillChunksF64(long seed, long step, long coordStart, Object dst, long at, long count,
                                       double stddev) {
         long unit = dst instanceof MemorySegment ? Double.BYTES : 1;
-        for (long j = 0; j < count; j += CHUNK) {
-            int n = (int) Math.min(CHUNK, count - j);
-            philoxF64(seed, step, coordStart + j, dst, at + j * unit, n);
-            transformF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev);
-        }
-    }
-
-    /** Stores the Philox words of the {@code n} binary32 coordinates from {@code coordStart} as raw bits at {@code at}. */
-    private static void philoxF32(long seed, long step, long coordStart, Object dst, long at, int n) {
-        LongVector lane = LongVector.zero(LONGS).addIndex(1);
-        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
-        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
-        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
-        LongVector m0 = lane.broadcast(M0);
-        LongVector m1 = lane.broadcast(M1);
-        LongVector b0 = rotate32(lane.broadcast(step));
-        LongVector groups = lane.add(coordStart >>> 2);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
-        int half = 2 * lane.length();
-        for (int j = -((int) coordStart & 3); j < n; j += 2 * half) {
-            LongVector a = rotate32(groups);
-            LongVector b = b0;
-            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                long ka = (long) (k0 + round * W0) << 32;
-                long kb = (long) (k1 + round * W1) << 32;
-                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
-                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
-                a = next;
-            }
-            LongVector x = rotate32(a);
-            LongVector y = rotate32(b);
-            for (int part = 0; part < 2; part++) {
-                VectorShuffle<Long> pick = part == 0 ? low : high;
-                FloatVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsFloats();
-                int i = j + part * half;
-                if (i >= 0 && i <= n - half) {
-                    if (dst instanceof float[] array) {
-                        raw.intoArray(array, (int) at + i);
-                    } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE);
-                    }
-                } else {
-                    VectorMask<Float> inside = raw.species().indexInRange(i, n);
-                    if (dst instanceof float[] array) {
-                        raw.intoArray(array, (int) at + i, inside);
-                    } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE, inside);
-                    }
-                }
-            }
-            groups = groups.add(lane.length());
-        }
-    }
-
-    /** Stores the Philox values of the {@code n} binary64 coordinates from {@code coordStart} as raw bits at {@code at}. */
-    private static void philoxF64(long seed, long step, long coordStart, Object dst, long at, int n) {
-        LongVector lane = LongVector.zero(LONGS).addIndex(1);
-        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
-        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
-        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
-        LongVector m0 = lane.broadcast(M0);
-        LongVector m1 = lane.broadcast(M1);
-        LongVector b0 = rotate32(lane.broadcast(step));
-        LongVector groups = lane.add(coordStart >>> 1);
-        int k0 = (int) seed;
-        int k1 = (int) (seed >>> 32);
-        int half = lane.length();
-        for (int j = -((int) coordStart & 1); j < n; j += 2 * half) {
-            LongVector a = rotate32(groups);
-            LongVector b = b0;
-            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
-                long ka = (long) (k0 + round * W0) << 32;
-                long kb = (long) (k1 + round * W1) << 32;
-                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32)).lanewise(XOR, ka);
-                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32)).lanewise(XOR, kb);
-                a = next;
-            }
-            LongVector x = rotate32(a);
-            LongVector y = rotate32(b);
-            for (int part = 0; part < 2; part++) {
-                VectorShuffle<Long> pick = part == 0 ? low : high;
-                DoubleVector raw = x.rearrange(pick).blend(y.rearrange(pick), odd).reinterpretAsDoubles();
-                int i = j + part * half;
-                if (i >= 0 && i <= n - half) {
-                    if (dst instanceof double[] array) {
-                        raw.intoArray(array, (int) at + i);
-                    } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE);
-                    }
-                } else {
-                    VectorMask<Double> inside = raw.species().indexInRange(i, n);
-                    if (dst instanceof double[] array) {
-                        raw.intoArray(array, (int) at + i, inside);
-                    } else {
-                        raw.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE, inside);
-                    }
-                }
-            }
-            groups = groups.add(lane.length());
+        int queue = (int) Math.min(CHUNK, count) + 4 * F64_SPECIES.length();
+        double[] tailIn = new double[queue];
+        long[] tailAt = new long[queue];
+        for (long j = 0; j < count; ) {
+            int n = (int) Math.min(CHUNK - ((coordStart + j) & 1), count - j);
+            int queued = fusedF64(seed, step, coordStart + j, dst, at + j * unit, n, stddev, tailIn, tailAt);
+            tailF64(dst, at + j * unit, n, stddev, tailIn, tailAt, queued);
+            j += n;
         }
     }
 
     /**
-     * Replaces the raw words at {@code at} by {@code stddev * z}, whole vectors at a time (the contract's binary32 steps,
-     * both branches in every lane, numerator and denominator selected before the one division); the remainder comes
-     * from the scalar reference.
+     * Writes {@code stddev * z} for the {@code n} binary32 coordinates from {@code coordStart} at {@code at}, the central
+     * branch's result in every lane. Each iteration runs Philox on the blocks of two float vectors and the contract's
+     * central branch on all their lanes, and queues the tail lanes ({@code s * 2^-25} and position) in {@code tailIn}
+     * and {@code tailAt} for {@link #tailF32}. Returns the number of queued lanes.
      */
-    private static void transformF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev) {
-        VectorSpecies<Float> fs = F32_SPECIES;
-        int j = 0;
-        for (; j <= n - fs.length(); j += fs.length()) {
-            IntVector w = (dst instanceof float[] array
-                    ? FloatVector.fromArray(fs, array, (int) at + j)
-                    : FloatVector.fromMemorySegment(fs, (MemorySegment) dst, at + 4L * j, NATIVE)).reinterpretAsInts();
-            IntVector s = w.lanewise(LSHR, 7).or(1).sub(1 << 24);
-            FloatVector a = ((FloatVector) s.abs().convert(I2F, 0)).mul(0x1p-25f);
-            FloatVector r = a.broadcast(PPND7_CONST1).sub(a.mul(a));
+    private static int fusedF32(long seed, long step, long coordStart, Object dst, long at, int n, float stddev,
+                                 float[] tailIn, int[] tailAt) {
+        LongVector lane = LongVector.zero(LONGS).addIndex(1);
+        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
+        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
+        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
+        // Masked so that both factors of each product visibly fit in 32 bits: the JIT then emits one unsigned 32x32-bit
+        // multiply (vpmuludq on x86) instead of a full 64-bit product.
+        LongVector m0 = lane.broadcast(M0).and(LOW32);
+        LongVector m1 = lane.broadcast(M1).and(LOW32);
+        LongVector b0 = lane.broadcast(step).lanewise(ROR, 32);
+        LongVector ka0 = lane.broadcast((long) (int) seed << 32);
+        LongVector kb0 = lane.broadcast(seed & ~LOW32);
+        LongVector wa = lane.broadcast((long) W0 << 32);
+        LongVector wb = lane.broadcast((long) W1 << 32);
+        LongVector groups = lane.add(coordStart >>> 2);
+        IntVector position = IntVector.zero(F32_SPECIES.withLanes(int.class)).addIndex(1);
+        int half = 2 * lane.length();
+        int queued = 0;
+        for (int j = -((int) coordStart & 3); j < n; j += 2 * half) {
+            LongVector a = groups.lanewise(ROR, 32);
+            LongVector b = b0;
+            LongVector ka = ka0;
+            LongVector kb = kb0;
+            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32).lanewise(XOR, ka));
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32).lanewise(XOR, kb));
+                a = next;
+                ka = ka.add(wa);
+                kb = kb.add(wb);
+            }
+            LongVector x = a.lanewise(ROR, 32);
+            LongVector y = b.lanewise(ROR, 32);
+            IntVector s0 = x.rearrange(low).blend(y.rearrange(low), odd).reinterpretAsInts()
+                    .lanewise(LSHR, 7).or(1).sub(1 << 24);
+            IntVector s1 = x.rearrange(high).blend(y.rearrange(high), odd).reinterpretAsInts()
+                    .lanewise(LSHR, 7).or(1).sub(1 << 24);
+            FloatVector signed0 = ((FloatVector) s0.convert(I2F, 0)).mul(0x1p-25f);
+            FloatVector signed1 = ((FloatVector) s1.convert(I2F, 0)).mul(0x1p-25f);
+            FloatVector u0 = signed0.abs();
+            FloatVector u1 = signed1.abs();
+            FloatVector r0 = u0.broadcast(PPND7_CONST1).sub(u0.mul(u0));
+            FloatVector r1 = u1.broadcast(PPND7_CONST1).sub(u1.mul(u1));
+            FloatVector cn0 = r0.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+            FloatVector cn1 = r1.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
+            FloatVector cd0 = r0.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+            FloatVector cd1 = r1.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
+            for (int k = 2; k >= 0; k--) {
+                cn0 = cn0.mul(r0).add(PPND7_CENTRAL_NUMERATOR[k]);
+                cn1 = cn1.mul(r1).add(PPND7_CENTRAL_NUMERATOR[k]);
+                cd0 = cd0.mul(r0).add(PPND7_CENTRAL_DENOMINATOR[k]);
+                cd1 = cd1.mul(r1).add(PPND7_CENTRAL_DENOMINATOR[k]);
+            }
+            FloatVector out0 = u0.mul(cn0).div(cd0).reinterpretAsInts().or(s0.and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev);
+            FloatVector out1 = u1.mul(cn1).div(cd1).reinterpretAsInts().or(s1.and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev);
+            for (int part = 0; part < 2; part++) {
+                FloatVector signed = part == 0 ? signed0 : signed1;
+                FloatVector u = part == 0 ? u0 : u1;
+                FloatVector out = part == 0 ? out0 : out1;
+                int i = j + part * half;
+                VectorMask<Float> tail = u.compare(GT, PPND7_SPLIT1);
+                signed.compress(tail).intoArray(tailIn, queued);
+                position.add(i).compress(tail.cast(position.species())).intoArray(tailAt, queued);
+                queued += tail.trueCount();
+                if (i >= 0 && i <= n - half) {
+                    if (dst instanceof float[] array) {
+                        out.intoArray(array, (int) at + i);
+                    } else {
+                        out.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE);
+                    }
+                } else {
+                    VectorMask<Float> inside = out.species().indexInRange(i, n);
+                    if (dst instanceof float[] array) {
+                        out.intoArray(array, (int) at + i, inside);
+                    } else {
+                        out.intoMemorySegment((MemorySegment) dst, at + 4L * i, NATIVE, inside);
+                    }
+                }
+            }
+            groups = groups.add(lane.length());
+        }
+        return queued;
+    }
 
-            IntVector pb = a.broadcast(0.5f).sub(a).reinterpretAsInts();
+    /**
+     * The tail branch for the {@code queued} lanes that {@link #fusedF32} left in {@code tailIn} (as
+     * {@code s * 2^-25}) and {@code tailAt}, whole vectors at a time; the results overwrite the central
+     * ones at the queued positions inside {@code [0, n)}.
+     */
+    private static void tailF32(Object dst, long at, int n, float stddev, float[] tailIn, int[] tailAt,
+                                int queued) {
+        for (int k = 0; k < queued; k += F32_SPECIES.length()) {
+            FloatVector signed = FloatVector.fromArray(F32_SPECIES, tailIn, k);
+            FloatVector v = signed.abs();
+            IntVector pb = v.broadcast(0.5f).sub(v).reinterpretAsInts();
             IntVector mb = pb.and(0x007fffff).or(0x3f800000);
             VectorMask<Integer> above = mb.compare(GT, LOG32_SQRT2_BITS);
             FloatVector e = (FloatVector) pb.lanewise(LSHR, 23).sub(127).add(1, above).convert(I2F, 0);
@@ -278,121 +279,178 @@ public final class GaussianNoiseVector {
             FloatVector q = f.div(f.add(2f));
             FloatVector z = q.mul(q);
             FloatVector h = z.broadcast(LOG32_POLYNOMIAL[3]);
-            for (int k = 2; k >= 0; k--) {
-                h = h.mul(z).add(LOG32_POLYNOMIAL[k]);
+            for (int c = 2; c >= 0; c--) {
+                h = h.mul(z).add(LOG32_POLYNOMIAL[c]);
             }
             FloatVector hf = f.mul(0.5f).mul(f);
             FloatVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
             FloatVector log = e.mul(LOG32_LN2_HI).add(e.mul(LOG32_LN2_LO).add(u));
-            FloatVector x = log.neg().sqrt().sub(PPND7_CONST2);
-
-            FloatVector cn = r.broadcast(PPND7_CENTRAL_NUMERATOR[3]);
-            FloatVector cd = r.broadcast(PPND7_CENTRAL_DENOMINATOR[3]);
-            FloatVector tn = x.broadcast(PPND7_TAIL_NUMERATOR[3]);
-            for (int k = 2; k >= 0; k--) {
-                cn = cn.mul(r).add(PPND7_CENTRAL_NUMERATOR[k]);
-                cd = cd.mul(r).add(PPND7_CENTRAL_DENOMINATOR[k]);
-                tn = tn.mul(x).add(PPND7_TAIL_NUMERATOR[k]);
+            FloatVector t = log.neg().sqrt().sub(PPND7_CONST2);
+            FloatVector tn = t.broadcast(PPND7_TAIL_NUMERATOR[3]);
+            for (int c = 2; c >= 0; c--) {
+                tn = tn.mul(t).add(PPND7_TAIL_NUMERATOR[c]);
             }
-            FloatVector td = x.broadcast(PPND7_TAIL_DENOMINATOR[2]);
-            for (int k = 1; k >= 0; k--) {
-                td = td.mul(x).add(PPND7_TAIL_DENOMINATOR[k]);
+            FloatVector td = t.broadcast(PPND7_TAIL_DENOMINATOR[2]);
+            for (int c = 1; c >= 0; c--) {
+                td = td.mul(t).add(PPND7_TAIL_DENOMINATOR[c]);
             }
-            VectorMask<Float> tail = a.compare(GT, PPND7_SPLIT1);
-            FloatVector m = a.mul(cn).blend(tn, tail).div(cd.blend(td, tail));
-            FloatVector out = m.reinterpretAsInts().or(s.and(0x80000000)).reinterpretAsFloats().mul(stddev);
-            if (dst instanceof float[] array) {
-                out.intoArray(array, (int) at + j);
-            } else {
-                out.intoMemorySegment((MemorySegment) dst, at + 4L * j, NATIVE);
-            }
+            tn.div(td).reinterpretAsInts().or(signed.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats()
+                    .mul(stddev).intoArray(tailIn, k);
         }
-        for (; j < n; j++) {
-            float out = GaussianNoise.gaussianF32(seed, step, coordStart + j) * stddev;
-            if (dst instanceof float[] array) {
-                array[(int) at + j] = out;
-            } else {
-                ((MemorySegment) dst).set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * j, out);
+        for (int k = 0; k < queued; k++) {
+            int i = tailAt[k];
+            if (i >= 0 && i < n) {
+                if (dst instanceof float[] array) {
+                    array[(int) at + i] = tailIn[k];
+                } else {
+                    ((MemorySegment) dst).set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, tailIn[k]);
+                }
             }
         }
     }
 
     /**
-     * Replaces the raw values at {@code at} by {@code stddev * z}, as {@link #transformF32} does for binary32; the tail
-     * branch runs only for vectors with a tail lane, its far part only for vectors with a far lane.
+     * As {@link #fusedF32} for binary64: Philox on the blocks of two double vectors, the central branch on all their
+     * lanes, the tail lanes queued as {@code s * 2^-54} and position for {@link #tailF64}.
      */
-    private static void transformF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev) {
-        VectorSpecies<Double> ds = F64_SPECIES;
-        int j = 0;
-        for (; j <= n - ds.length(); j += ds.length()) {
-            LongVector bits = (dst instanceof double[] array
-                    ? DoubleVector.fromArray(ds, array, (int) at + j)
-                    : DoubleVector.fromMemorySegment(ds, (MemorySegment) dst, at + 8L * j, NATIVE)).reinterpretAsLongs();
-            LongVector flip = bits.not().lanewise(ASHR, 63).and(MANTISSA52);
-            LongVector mantissa = bits.lanewise(LSHR, 11).and(MANTISSA52).lanewise(XOR, flip);
-            DoubleVector a = mantissa.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
-            DoubleVector r = a.broadcast(PPND16_CONST1).sub(a.mul(a));
-            DoubleVector numerator = r.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
-            DoubleVector denominator = r.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+    private static int fusedF64(long seed, long step, long coordStart, Object dst, long at, int n, double stddev,
+                                 double[] tailIn, long[] tailAt) {
+        LongVector lane = LongVector.zero(LONGS).addIndex(1);
+        VectorShuffle<Long> low = lane.lanewise(LSHR, 1).toShuffle();
+        VectorShuffle<Long> high = lane.lanewise(LSHR, 1).add(lane.length() / 2).toShuffle();
+        VectorMask<Long> odd = lane.and(1L).compare(NE, 0L);
+        LongVector m0 = lane.broadcast(M0).and(LOW32);
+        LongVector m1 = lane.broadcast(M1).and(LOW32);
+        LongVector b0 = lane.broadcast(step).lanewise(ROR, 32);
+        LongVector ka0 = lane.broadcast((long) (int) seed << 32);
+        LongVector kb0 = lane.broadcast(seed & ~LOW32);
+        LongVector wa = lane.broadcast((long) W0 << 32);
+        LongVector wb = lane.broadcast((long) W1 << 32);
+        LongVector groups = lane.add(coordStart >>> 1);
+        int half = lane.length();
+        int queued = 0;
+        for (int j = -((int) coordStart & 1); j < n; j += 2 * half) {
+            LongVector a = groups.lanewise(ROR, 32);
+            LongVector b = b0;
+            LongVector ka = ka0;
+            LongVector kb = kb0;
+            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+                LongVector next = b.lanewise(LSHR, 32).mul(m1).lanewise(XOR, a.lanewise(LSHL, 32).lanewise(XOR, ka));
+                b = a.lanewise(LSHR, 32).mul(m0).lanewise(XOR, b.lanewise(LSHL, 32).lanewise(XOR, kb));
+                a = next;
+                ka = ka.add(wa);
+                kb = kb.add(wb);
+            }
+            LongVector x = a.lanewise(ROR, 32);
+            LongVector y = b.lanewise(ROR, 32);
+            LongVector bits0 = x.rearrange(low).blend(y.rearrange(low), odd);
+            LongVector bits1 = x.rearrange(high).blend(y.rearrange(high), odd);
+            LongVector sign0 = bits0.not().and(Long.MIN_VALUE);
+            LongVector sign1 = bits1.not().and(Long.MIN_VALUE);
+            LongVector mantissa0 = bits0.lanewise(LSHR, 11).and(MANTISSA52)
+                    .lanewise(XOR, sign0.lanewise(ASHR, 63).and(MANTISSA52));
+            LongVector mantissa1 = bits1.lanewise(LSHR, 11).and(MANTISSA52)
+                    .lanewise(XOR, sign1.lanewise(ASHR, 63).and(MANTISSA52));
+            DoubleVector u0 = mantissa0.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+            DoubleVector u1 = mantissa1.or(TWO52_BITS).reinterpretAsDoubles().sub(0x1p52 - 0.5).mul(0x1p-53);
+            DoubleVector r0 = u0.broadcast(PPND16_CONST1).sub(u0.mul(u0));
+            DoubleVector r1 = u1.broadcast(PPND16_CONST1).sub(u1.mul(u1));
+            DoubleVector cn0 = r0.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+            DoubleVector cn1 = r1.broadcast(PPND16_CENTRAL_NUMERATOR[7]);
+            DoubleVector cd0 = r0.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
+            DoubleVector cd1 = r1.broadcast(PPND16_CENTRAL_DENOMINATOR[7]);
             for (int k = 6; k >= 0; k--) {
-                numerator = numerator.mul(r).add(PPND16_CENTRAL_NUMERATOR[k]);
-                denominator = denominator.mul(r).add(PPND16_CENTRAL_DENOMINATOR[k]);
+                cn0 = cn0.mul(r0).add(PPND16_CENTRAL_NUMERATOR[k]);
+                cn1 = cn1.mul(r1).add(PPND16_CENTRAL_NUMERATOR[k]);
+                cd0 = cd0.mul(r0).add(PPND16_CENTRAL_DENOMINATOR[k]);
+                cd1 = cd1.mul(r1).add(PPND16_CENTRAL_DENOMINATOR[k]);
             }
-            numerator = a.mul(numerator);
-            VectorMask<Double> tail = a.compare(GT, PPND16_SPLIT1);
-            if (tail.anyTrue()) {
-                LongVector pb = a.broadcast(0.5).sub(a).reinterpretAsLongs();
-                LongVector mb = pb.and(MANTISSA52).or(0x3ff0000000000000L);
-                VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
-                DoubleVector e = pb.lanewise(LSHR, 52).add(1L, above).or(TWO52_BITS).reinterpretAsDoubles()
-                        .sub(0x1p52 + 1023);
-                DoubleVector f = mb.sub(1L << 52, above).reinterpretAsDoubles().sub(1.0);
-                DoubleVector q = f.div(f.add(2.0));
-                DoubleVector z = q.mul(q);
-                DoubleVector h = z.broadcast(LOG64_POLYNOMIAL[6]);
-                for (int k = 5; k >= 0; k--) {
-                    h = h.mul(z).add(LOG64_POLYNOMIAL[k]);
-                }
-                DoubleVector hf = f.mul(0.5).mul(f);
-                DoubleVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
-                DoubleVector t = e.mul(LOG64_LN2_HI).add(e.mul(LOG64_LN2_LO).add(u)).neg().sqrt();
-                VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2).and(tail);
-                boolean anyFar = far.anyTrue();
-                DoubleVector x = t.sub(PPND16_CONST2).blend(t.sub(PPND16_SPLIT2), far);
-                DoubleVector tn = x.broadcast(PPND16_NEAR_NUMERATOR[7]);
-                DoubleVector td = x.broadcast(PPND16_NEAR_DENOMINATOR[7]);
-                if (anyFar) {
-                    tn = tn.blend(PPND16_FAR_NUMERATOR[7], far);
-                    td = td.blend(PPND16_FAR_DENOMINATOR[7], far);
-                }
-                for (int k = 6; k >= 0; k--) {
-                    DoubleVector cn = x.broadcast(PPND16_NEAR_NUMERATOR[k]);
-                    DoubleVector cd = x.broadcast(PPND16_NEAR_DENOMINATOR[k]);
-                    if (anyFar) {
-                        cn = cn.blend(PPND16_FAR_NUMERATOR[k], far);
-                        cd = cd.blend(PPND16_FAR_DENOMINATOR[k], far);
+            DoubleVector out0 = u0.mul(cn0).div(cd0).reinterpretAsLongs().or(sign0).reinterpretAsDoubles().mul(stddev);
+            DoubleVector out1 = u1.mul(cn1).div(cd1).reinterpretAsLongs().or(sign1).reinterpretAsDoubles().mul(stddev);
+            for (int part = 0; part < 2; part++) {
+                DoubleVector u = part == 0 ? u0 : u1;
+                LongVector sign = part == 0 ? sign0 : sign1;
+                DoubleVector out = part == 0 ? out0 : out1;
+                int i = j + part * half;
+                VectorMask<Double> tail = u.compare(GT, PPND16_SPLIT1);
+                u.reinterpretAsLongs().or(sign).reinterpretAsDoubles().compress(tail).intoArray(tailIn, queued);
+                lane.add(i).compress(tail.cast(LONGS)).intoArray(tailAt, queued);
+                queued += tail.trueCount();
+                if (i >= 0 && i <= n - half) {
+                    if (dst instanceof double[] array) {
+                        out.intoArray(array, (int) at + i);
+                    } else {
+                        out.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE);
                     }
-                    tn = tn.mul(x).add(cn);
-                    td = td.mul(x).add(cd);
+                } else {
+                    VectorMask<Double> inside = out.species().indexInRange(i, n);
+                    if (dst instanceof double[] array) {
+                        out.intoArray(array, (int) at + i, inside);
+                    } else {
+                        out.intoMemorySegment((MemorySegment) dst, at + 8L * i, NATIVE, inside);
+                    }
                 }
-                numerator = numerator.blend(tn, tail);
-                denominator = denominator.blend(td, tail);
             }
-            LongVector sign = bits.not().and(Long.MIN_VALUE);
-            DoubleVector out = numerator.div(denominator).reinterpretAsLongs().or(sign).reinterpretAsDoubles()
-                    .mul(stddev);
-            if (dst instanceof double[] array) {
-                out.intoArray(array, (int) at + j);
-            } else {
-                out.intoMemorySegment((MemorySegment) dst, at + 8L * j, NATIVE);
-            }
+            groups = groups.add(lane.length());
         }
-        for (; j < n; j++) {
-            double out = GaussianNoise.gaussianF64(seed, step, coordStart + j) * stddev;
-            if (dst instanceof double[] array) {
-                array[(int) at + j] = out;
-            } else {
-                ((MemorySegment) dst).set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * j, out);
+        return queued;
+    }
+
+    /**
+     * The tail branch for the {@code queued} lanes that {@link #fusedF64} left in {@code tailIn} (as
+     * {@code s * 2^-54}) and {@code tailAt}, whole vectors at a time, the far part only for vectors with a
+     * far lane; the results overwrite the central ones at the queued positions inside {@code [0, n)}.
+     */
+    private static void tailF64(Object dst, long at, int n, double stddev, double[] tailIn, long[] tailAt,
+                                int queued) {
+        for (int k = 0; k < queued; k += F64_SPECIES.length()) {
+            DoubleVector signed = DoubleVector.fromArray(F64_SPECIES, tailIn, k);
+            DoubleVector v = signed.abs();
+            LongVector pb = v.broadcast(0.5).sub(v).reinterpretAsLongs();
+            LongVector mb = pb.and(MANTISSA52).or(0x3ff0000000000000L);
+            VectorMask<Long> above = mb.compare(GT, LOG64_SQRT2_BITS);
+            DoubleVector e = pb.lanewise(LSHR, 52).add(1L, above).or(TWO52_BITS).reinterpretAsDoubles()
+                    .sub(0x1p52 + 1023);
+            DoubleVector f = mb.sub(1L << 52, above).reinterpretAsDoubles().sub(1.0);
+            DoubleVector q = f.div(f.add(2.0));
+            DoubleVector z = q.mul(q);
+            DoubleVector h = z.broadcast(LOG64_POLYNOMIAL[6]);
+            for (int c = 5; c >= 0; c--) {
+                h = h.mul(z).add(LOG64_POLYNOMIAL[c]);
+            }
+            DoubleVector hf = f.mul(0.5).mul(f);
+            DoubleVector u = f.sub(hf.sub(q.mul(hf.add(z.mul(h)))));
+            DoubleVector t = e.mul(LOG64_LN2_HI).add(e.mul(LOG64_LN2_LO).add(u)).neg().sqrt();
+            VectorMask<Double> far = t.compare(GT, PPND16_SPLIT2);
+            boolean anyFar = far.anyTrue();
+            DoubleVector x = t.sub(PPND16_CONST2).blend(t.sub(PPND16_SPLIT2), far);
+            DoubleVector tn = x.broadcast(PPND16_NEAR_NUMERATOR[7]);
+            DoubleVector td = x.broadcast(PPND16_NEAR_DENOMINATOR[7]);
+            if (anyFar) {
+                tn = tn.blend(PPND16_FAR_NUMERATOR[7], far);
+                td = td.blend(PPND16_FAR_DENOMINATOR[7], far);
+            }
+            for (int c = 6; c >= 0; c--) {
+                DoubleVector cn = x.broadcast(PPND16_NEAR_NUMERATOR[c]);
+                DoubleVector cd = x.broadcast(PPND16_NEAR_DENOMINATOR[c]);
+                if (anyFar) {
+                    cn = cn.blend(PPND16_FAR_NUMERATOR[c], far);
+                    cd = cd.blend(PPND16_FAR_DENOMINATOR[c], far);
+                }
+                tn = tn.mul(x).add(cn);
+                td = td.mul(x).add(cd);
+            }
+            LongVector sign = signed.reinterpretAsLongs().and(Long.MIN_VALUE);
+            tn.div(td).reinterpretAsLongs().or(sign).reinterpretAsDoubles().mul(stddev).intoArray(tailIn, k);
+        }
+        for (int k = 0; k < queued; k++) {
+            long i = tailAt[k];
+            if (i >= 0 && i < n) {
+                if (dst instanceof double[] array) {
+                    array[(int) (at + i)] = tailIn[k];
+                } else {
+                    ((MemorySegment) dst).set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + 8L * i, tailIn[k]);
+                }
             }
         }
     }

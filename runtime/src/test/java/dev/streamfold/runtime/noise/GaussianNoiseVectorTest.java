@@ -2,6 +2,7 @@ package dev.streamfold.runtime.noise;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -128,6 +129,81 @@ class GaussianNoiseVectorTest {
             for (int i = 0; i < n; i++) {
                 assertEquals(Float.floatToRawIntBits(whole32[i]), Float.floatToRawIntBits(chunked32[i]), "at " + i);
                 assertEquals(Double.doubleToRawLongBits(whole64[i]), Double.doubleToRawLongBits(chunked64[i]), "at " + i);
+            }
+        }
+    }
+
+    private static boolean tailF32(long seed, long step, long coord) {
+        long group = coord >>> 2;
+        int word = Philox4x32.word((int) group, (int) (group >>> 32), (int) step, (int) (step >>> 32),
+                (int) seed, (int) (seed >>> 32), (int) coord & 3);
+        int s = (((word >>> 8) << 1) | 1) - (1 << 24);
+        return (float) Math.abs(s) * 0x1p-25f > NormalQuantile.PPND7_SPLIT1;
+    }
+
+    private static boolean tailF64(long seed, long step, long coord) {
+        long group = coord >>> 1;
+        long bits = Philox4x32.wordPair((int) group, (int) (group >>> 32), (int) step, (int) (step >>> 32),
+                (int) seed, (int) (seed >>> 32), (int) coord & 1);
+        long s = (((bits >>> 11) << 1) | 1) - (1L << 53);
+        return (double) Math.abs(s) * 0x1p-54 > NormalQuantile.PPND16_SPLIT1;
+    }
+
+    @Test
+    void vectorsWithAllOrNoLanesInTheTailAgree() {
+        long seed = 0x5EED;
+        long step = 7;
+        long all32 = 49_271_472;
+        long all64 = 9_760;
+        for (int lane = 0; lane < 8; lane++) {
+            assertTrue(tailF32(seed, step, all32 + lane));
+        }
+        for (int lane = 0; lane < 4; lane++) {
+            assertTrue(tailF64(seed, step, all64 + lane));
+        }
+        long none32 = 0;
+        while (!noTail(seed, step, none32, 16, true)) {
+            none32 += 16;
+        }
+        long none64 = 0;
+        while (!noTail(seed, step, none64, 8, false)) {
+            none64 += 8;
+        }
+        for (long start : new long[] {all32, all64, none32, none64}) {
+            for (int lead = 0; lead <= 17; lead++) {
+                for (int len : new int[] {1, 4, 8, 16, 33}) {
+                    if (start - lead >= 0) {
+                        assertFillsAgree(seed, step, start - lead, lead % 3, lead + len, 1.5f, 1.5);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean noTail(long seed, long step, long start, int n, boolean f32) {
+        for (long c = start; c < start + n; c++) {
+            if (f32 ? tailF32(seed, step, c) : tailF64(seed, step, c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void longFillsEqualTheScalarReference() {
+        int n = 1 << 19;
+        for (long start : new long[] {0, 3, (1L << 40) + 1}) {
+            float[] scalar32 = new float[n];
+            float[] vector32 = new float[n];
+            double[] scalar64 = new double[n];
+            double[] vector64 = new double[n];
+            GaussianNoise.fillF32(99, 5, start, scalar32, 0, n, 2f);
+            GaussianNoiseVector.fillF32(99, 5, start, vector32, 0, n, 2f);
+            GaussianNoise.fillF64(99, 5, start, scalar64, 0, n, 2.0);
+            GaussianNoiseVector.fillF64(99, 5, start, vector64, 0, n, 2.0);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(scalar32[i]), Float.floatToRawIntBits(vector32[i]), "at " + i);
+                assertEquals(Double.doubleToRawLongBits(scalar64[i]), Double.doubleToRawLongBits(vector64[i]), "at " + i);
             }
         }
     }
