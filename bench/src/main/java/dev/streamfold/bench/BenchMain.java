@@ -14,12 +14,12 @@ import dev.streamfold.ir.stream.StepProgram;
 import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
+import dev.streamfold.runtime.io.StagedFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -266,12 +266,12 @@ public final class BenchMain {
                     r.gbpsMin(), r.gbpsMax(), i + 1 < rows.size() ? "," : ""));
         }
         b.append("]\n");
-        try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".bench-", ".json");
-            Files.writeString(tmp, b, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (StagedFile f = StagedFile.create(file)) {
+            f.write(java.nio.ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8)));
+            f.force();
+            f.commit();
         } catch (IOException e) {
-            throw new StreamfoldException("cannot write " + file + ": " + e.getMessage());
+            throw new StreamfoldException("bench: cannot write --json " + file + ": " + StagedFile.reason(e));
         }
     }
 

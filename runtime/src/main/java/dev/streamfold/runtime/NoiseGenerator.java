@@ -48,6 +48,17 @@ public final class NoiseGenerator implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the next step's correlated noise to {@code y} and returns the index of its first
+     * element that is not finite, or -1; blocks are checked as they are written, while in cache.
+     */
+    public long nextCheckingFinite(MemorySegment y) {
+        if (runner.kernel() instanceof NoiseKernel) {
+            return runner.nextNoiseCheckingFinite(seed, stddev, coordBase, y);
+        }
+        return runner.nextCheckingFinite(source, y);
+    }
+
     /** The index of the next step. */
     public long step() {
         return runner.step();

@@ -101,13 +101,22 @@ public final class StreamingRunner implements AutoCloseable {
     public void next(MemorySegment x, MemorySegment y) {
         check("x", x, 1);
         check("y", y, 1);
-        long t = step;
+        long t = stepToRun();
         parallel((from, to) -> {
             for (long c = from; c < to; c += CHUNK) {
                 kernel.step(t, params, x, y, state, c, Math.min(to, c + CHUNK));
             }
+            return -1;
         });
         step++;
+    }
+
+    /** The index of the step about to run; refuses to run past the last one (the counter would wrap). */
+    private long stepToRun() {
+        if (step == Long.MAX_VALUE) {
+            throw new IllegalStateException("the step counter is at its end (2^63 - 1): no step can follow");
+        }
+        return step;
     }
 
     /**
@@ -129,10 +138,24 @@ public final class StreamingRunner implements AutoCloseable {
      * scratch buffer and consumed at once, so the input never travels to or from main memory.
      */
     public void next(InputSource source, MemorySegment y) {
+        next(source, y, false);
+    }
+
+    /**
+     * As {@link #next(InputSource, MemorySegment)}, and returns the index of the first element of
+     * {@code y} that is not finite, or -1: each block is checked right after it is written, while it
+     * is in cache.
+     */
+    public long nextCheckingFinite(InputSource source, MemorySegment y) {
+        return next(source, y, true);
+    }
+
+    private long next(InputSource source, MemorySegment y, boolean checkFinite) {
         check("y", y, 1);
-        long t = step;
-        int bytes = kernel.elementType().bytes();
-        parallel((from, to) -> {
+        long t = stepToRun();
+        ElementType type = kernel.elementType();
+        int bytes = type.bytes();
+        long bad = parallel((from, to) -> {
             MemorySegment buf = scratch.get();
             if (buf == null) {
                 buf = arena.allocate((long) SOURCE_BLOCK * bytes, 64);
@@ -146,9 +169,17 @@ public final class StreamingRunner implements AutoCloseable {
                     st[k] = state[k].asSlice(c * bytes, (long) n * bytes);
                 }
                 kernel.step(t, params, buf, y.asSlice(c * bytes, (long) n * bytes), st, 0, n);
+                if (checkFinite) {
+                    long found = NonFinite.first(y, type, c, n);
+                    if (found >= 0) {
+                        return found;
+                    }
+                }
             }
+            return -1;
         });
         step++;
+        return bad;
     }
 
     /**
@@ -158,17 +189,39 @@ public final class StreamingRunner implements AutoCloseable {
      * @throws UnsupportedOperationException if the kernel is not a {@link NoiseKernel}
      */
     public void nextNoise(long seed, double stddev, long coordBase, MemorySegment y) {
+        nextNoise(seed, stddev, coordBase, y, false);
+    }
+
+    /**
+     * As {@link #nextNoise(long, double, long, MemorySegment)}, and returns the index of the first
+     * element of {@code y} that is not finite, or -1: each chunk is checked right after it is written.
+     */
+    public long nextNoiseCheckingFinite(long seed, double stddev, long coordBase, MemorySegment y) {
+        return nextNoise(seed, stddev, coordBase, y, true);
+    }
+
+    private long nextNoise(long seed, double stddev, long coordBase, MemorySegment y, boolean checkFinite) {
         if (!(kernel instanceof NoiseKernel noise)) {
             throw new UnsupportedOperationException("the kernel does not draw noise itself: " + kernel);
         }
         check("y", y, 1);
-        long t = step;
-        parallel((from, to) -> {
+        long t = stepToRun();
+        ElementType type = kernel.elementType();
+        long bad = parallel((from, to) -> {
             for (long c = from; c < to; c += CHUNK) {
-                noise.noiseStep(t, params, seed, stddev, coordBase, y, state, c, Math.min(to, c + CHUNK));
+                long end = Math.min(to, c + CHUNK);
+                noise.noiseStep(t, params, seed, stddev, coordBase, y, state, c, end);
+                if (checkFinite) {
+                    long found = NonFinite.first(y, type, c, (int) (end - c));
+                    if (found >= 0) {
+                        return found;
+                    }
+                }
             }
+            return -1;
         });
         step++;
+        return bad;
     }
 
     /** Runs {@code steps} steps at once; row k of x and y holds step k (whole-scan, state kept in cache). */
@@ -178,8 +231,14 @@ public final class StreamingRunner implements AutoCloseable {
         }
         check("x", x, steps);
         check("y", y, steps);
+        if (step > Long.MAX_VALUE - steps) {
+            throw new IllegalStateException("step " + step + " + " + steps + " steps pass the end of the step counter (2^63 - 1)");
+        }
         long t0 = step;
-        parallel((from, to) -> kernel.scan(t0, steps, params, x, y, length, state, from, to));
+        parallel((from, to) -> {
+            kernel.scan(t0, steps, params, x, y, length, state, from, to);
+            return -1;
+        });
         step += steps;
     }
 
@@ -191,24 +250,28 @@ public final class StreamingRunner implements AutoCloseable {
         }
     }
 
+    /** Work on elements [from, to); returns an element index it found (the smallest over ranges wins), or -1. */
     private interface Range {
-        void run(long from, long to);
+        long run(long from, long to);
     }
 
-    private void parallel(Range r) {
+    private long parallel(Range r) {
         if (pool == null || length < 2L * CHUNK) {
-            r.run(0, length);
-            return;
+            return r.run(0, length);
         }
-        List<Future<?>> fs = new ArrayList<>();
+        List<Future<Long>> fs = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             long from = split(i);
             long to = split(i + 1);
             fs.add(pool.submit(() -> r.run(from, to)));
         }
-        for (Future<?> f : fs) {
+        long found = -1;
+        for (Future<Long> f : fs) {
             try {
-                f.get();
+                long v = f.get();
+                if (v >= 0 && (found < 0 || v < found)) {
+                    found = v;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while stepping", e);
@@ -216,6 +279,7 @@ public final class StreamingRunner implements AutoCloseable {
                 throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             }
         }
+        return found;
     }
 
     /** Range boundaries, aligned to 64 elements so no two threads share a cache line. */

@@ -9,6 +9,8 @@ import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.io.StagedFile;
+import dev.streamfold.runtime.io.TempFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import java.util.Set;
 /**
  * {@code streamfold compile}: writes a kernel's generated source and a manifest. Files are written
  * to a temporary directory beside {@code --out} and moved into place, so a failure leaves nothing
- * half-written.
+ * half-written and no temporary directory behind.
  */
 final class CompileCommand {
     private CompileCommand() {}
@@ -31,6 +33,12 @@ final class CompileCommand {
         String backend = a.require("--backend");
         DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
         Path out = Path.of(a.require("--out"));
+        if (out.toString().isEmpty()) {
+            throw new StreamfoldException("compile: --out must name a directory, got ''");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new StreamfoldException("compile: cannot write --out " + out + ": it exists and is not a directory");
+        }
         if (!backend.equals("vector") && !backend.equals("ptx")) {
             throw new StreamfoldException("unknown backend '" + backend + "' (expected vector or ptx)");
         }
@@ -55,28 +63,30 @@ final class CompileCommand {
         return "wrote " + out.resolve(javaFile) + " and " + out.resolve("manifest.json") + "\n";
     }
 
-    /** Writes the kernel's .ll, .ptx and manifest through a temporary directory beside {@code out}. */
+    /** Writes the kernel's .ll, .ptx and manifest, compiled in a scratch directory of the system's temporary directory. */
     private static String ptx(StepKernelIr k, StreamingMatrix m, String arch, Path out) {
+        Path scratch;
         try {
-            Path parent = out.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempDirectory(parent, ".streamfold-");
-            try {
-                PtxCompiler.Output o = PtxCompiler.compile(k, m.describe(), arch, tmp);
-                List<Entry> files = new java.util.ArrayList<>();
-                for (PtxCompiler.Compiled c : o.kernels()) {
-                    files.add(new Entry(Path.of(c.ll().getFileName().toString()), Files.readString(c.ll())));
-                    files.add(new Entry(Path.of(c.ptx().getFileName().toString()), Files.readString(c.ptx())));
-                }
-                files.add(new Entry(Path.of(PtxCompiler.MANIFEST), Files.readString(o.manifest())));
-                write(out, files);
-                return "wrote " + files.stream().map(f -> out.resolve(f.relative()).toString())
-                        .collect(java.util.stream.Collectors.joining(", ")) + "\n";
-            } finally {
-                deleteTree(tmp);
-            }
+            scratch = TempFiles.createDirectory(Path.of(System.getProperty("java.io.tmpdir")), "streamfold-ptx");
         } catch (IOException e) {
-            throw new StreamfoldException("cannot write to " + out + ": " + e.getMessage());
+            throw new StreamfoldException("compile: cannot create a scratch directory in " + System.getProperty("java.io.tmpdir")
+                    + ": " + StagedFile.reason(e));
+        }
+        try {
+            PtxCompiler.Output o = PtxCompiler.compile(k, m.describe(), arch, scratch);
+            List<Entry> files = new java.util.ArrayList<>();
+            for (PtxCompiler.Compiled c : o.kernels()) {
+                files.add(new Entry(Path.of(c.ll().getFileName().toString()), Files.readString(c.ll())));
+                files.add(new Entry(Path.of(c.ptx().getFileName().toString()), Files.readString(c.ptx())));
+            }
+            files.add(new Entry(Path.of(PtxCompiler.MANIFEST), Files.readString(o.manifest())));
+            write(out, files);
+            return "wrote " + files.stream().map(f -> out.resolve(f.relative()).toString())
+                    .collect(java.util.stream.Collectors.joining(", ")) + "\n";
+        } catch (IOException e) {
+            throw new StreamfoldException("compile: cannot read the compiled kernel: " + StagedFile.reason(e));
+        } finally {
+            deleteStaging(scratch);
         }
     }
 
@@ -122,33 +132,54 @@ final class CompileCommand {
 
     record Entry(Path relative, String text) {}
 
+    /**
+     * Writes {@code files} below {@code out}: all of them first into a temporary directory beside
+     * {@code out} (deleted whatever happens, also on SIGINT and SIGTERM), then each renamed into
+     * place. A destination that is a FIFO or device is written through, never replaced.
+     */
     static void write(Path out, List<Entry> files) {
+        Path staging = null;
         try {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Path tmp = Files.createTempDirectory(parent, ".streamfold-");
+            parent = parent.toRealPath();
+            Path dir = Files.isDirectory(out) ? out.toRealPath() : parent.resolve(out.getFileName());
+            TempFiles.deleteStale(dir.getParent(), dir.getFileName().toString());
+            staging = TempFiles.createDirectory(dir.getParent(), dir.getFileName().toString());
             for (Entry e : files) {
-                Path f = tmp.resolve(e.relative());
+                Path f = staging.resolve(e.relative());
                 Files.createDirectories(f.getParent());
                 Files.writeString(f, e.text());
             }
-            Files.createDirectories(out);
+            Files.createDirectories(dir);
             for (Entry e : files) {
-                Path dst = out.resolve(e.relative());
+                Path dst = dir.resolve(e.relative());
                 Files.createDirectories(dst.getParent());
-                Files.move(tmp.resolve(e.relative()), dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (StagedFile.resolve(dst) == null) {
+                    try (StagedFile through = StagedFile.create(dst)) {
+                        through.write(java.nio.ByteBuffer.wrap(Files.readAllBytes(staging.resolve(e.relative()))));
+                        through.commit();
+                    }
+                } else {
+                    Files.move(staging.resolve(e.relative()), StagedFile.resolve(dst), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                }
             }
-            deleteTree(tmp);
         } catch (IOException e) {
-            throw new StreamfoldException("cannot write to " + out + ": " + e.getMessage());
+            throw new StreamfoldException("compile: cannot write --out " + out + ": " + StagedFile.reason(e));
+        } finally {
+            deleteStaging(staging);
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
+    private static void deleteStaging(Path staging) {
+        if (staging == null) {
+            return;
+        }
+        try {
+            TempFiles.delete(staging);
+        } catch (IOException e) {
+            throw new StreamfoldException("compile: cannot delete the temporary directory " + staging + ": " + StagedFile.reason(e));
         }
     }
 }

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The {@code streamfold} command line. Bad input exits with status 2 and one {@code error:} line on
- * stderr, and prints nothing on stdout; an internal failure exits with 3, also on one line.
+ * stderr, and prints nothing on stdout; an internal failure exits with 3, also on one line. A
+ * failed write to standard output (a full device, a closed pipe) exits with 2 and says so.
  */
 public final class Main {
     private Main() {}
@@ -33,10 +34,51 @@ public final class Main {
             """;
 
     public static void main(String[] argv) {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        StandardOutput out = new StandardOutput();
         int status = run(argv, out, System.err);
-        out.flush();
         System.exit(status);
+    }
+
+    /** Standard output that keeps the reason of its first failed write (a PrintStream keeps only a flag). */
+    private static final class StandardOutput extends PrintStream {
+        private final FailureRecorder recorder;
+
+        StandardOutput() {
+            this(new FailureRecorder(new java.io.FileOutputStream(java.io.FileDescriptor.out)));
+        }
+
+        private StandardOutput(FailureRecorder recorder) {
+            super(recorder, false, StandardCharsets.UTF_8);
+            this.recorder = recorder;
+        }
+    }
+
+    private static final class FailureRecorder extends java.io.FilterOutputStream {
+        private String failure;
+
+        FailureRecorder(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+                out.write(b, off, len);
+            } catch (java.io.IOException e) {
+                failure = failure == null ? e.getMessage() : failure;
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            try {
+                out.flush();
+            } catch (java.io.IOException e) {
+                failure = failure == null ? e.getMessage() : failure;
+                throw e;
+            }
+        }
     }
 
     /** Runs one command; returns the exit status. Output goes to {@code out} only on success. */
@@ -55,6 +97,11 @@ public final class Main {
             };
             out.print(result);
             out.flush();
+            if (out.checkError()) {
+                String why = out instanceof StandardOutput so && so.recorder.failure != null ? ": " + so.recorder.failure : "";
+                err.println("error: cannot write standard output" + why);
+                return 2;
+            }
             return 0;
         } catch (StreamfoldException e) {
             err.println("error: " + oneLine(e.getMessage()));

@@ -9,22 +9,19 @@ import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.Checkpoint;
 import dev.streamfold.runtime.NoiseGenerator;
 import dev.streamfold.runtime.StreamBuffers;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * {@code streamfold noise}: writes T x D little-endian values, row t = step t of EXPR applied to
  * in-kernel N(0, SIGMA^2) noise. Output and state go to temporary files renamed into place at the
- * end, so a failed run overwrites nothing. {@code --backend vector} (the default) draws the noise in
+ * end, as a pair ({@link NoiseFiles}), so a failed run overwrites nothing; a run whose values are
+ * not all finite writes nothing. {@code --backend vector} (the default) draws the noise in
  * blocks for the Vector API kernel; {@code --backend llvm} runs the LLVM host kernel, which draws it
  * element by element. Both write the same bytes, and a state file of one resumes on the other.
  */
@@ -66,6 +63,13 @@ final class NoiseCommand {
         KernelEval.Bound b = KernelEval.bind(loader, m, bindings, dtype);
         String identity = identity(m, dtype, dim);
         int bytes = dtype == DType.F32 ? 4 : 8;
+        NoiseFiles.checkDistinct(out, statePath, resume);
+        if (statePath != null) {
+            NoiseFiles.recover(statePath, "--state");
+        }
+        if (resume != null) {
+            NoiseFiles.recover(resume, "--resume");
+        }
         try (Arena arena = Arena.ofShared();
                 NoiseGenerator g = new NoiseGenerator(b.kernel(), b.params(), dim, threads, seed, stddev, 0)) {
             if (resume != null) {
@@ -75,35 +79,30 @@ final class NoiseCommand {
                     throw new StreamfoldException("--resume: " + e.getMessage());
                 }
             }
-            MemorySegment y = StreamBuffers.allocate(arena, dim * bytes);
-            Path dir = out.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
             long first = g.step();
-            try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    for (int t = 0; t < steps; t++) {
-                        g.next(y);
-                        for (long off = 0; off < y.byteSize(); off += 1 << 26) {
-                            var buf = y.asSlice(off, Math.min(1 << 26, y.byteSize() - off)).asByteBuffer();
-                            while (buf.hasRemaining()) {
-                                ch.write(buf);
-                            }
-                        }
-                    }
-                    ch.force(true);
-                }
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
+            if (first > Checkpoint.LAST_STEP - steps) {
+                throw new StreamfoldException("noise: --resume " + resume + " holds step " + first + ": " + steps
+                        + " more steps would pass the end of the step counter (2^63 - 1)");
             }
-            if (statePath != null) {
-                g.checkpoint(identity, arena).save(statePath);
+            MemorySegment y = StreamBuffers.allocate(arena, dim * bytes);
+            try (NoiseFiles files = NoiseFiles.open(out, statePath)) {
+                for (int t = 0; t < steps; t++) {
+                    long bad = g.nextCheckingFinite(y);
+                    if (bad >= 0) {
+                        double v = dtype == DType.F32 ? y.getAtIndex(ValueLayout.JAVA_FLOAT, bad)
+                                : y.getAtIndex(ValueLayout.JAVA_DOUBLE, bad);
+                        throw new StreamfoldException(String.format(Locale.ROOT,
+                                "noise: step %d, coordinate %d is %s (the values overflow %s); nothing was written",
+                                g.step() - 1, bad, v, dtype.longName()));
+                    }
+                    for (long off = 0; off < y.byteSize(); off += 1 << 26) {
+                        files.write(y.asSlice(off, Math.min(1 << 26, y.byteSize() - off)).asByteBuffer());
+                    }
+                }
+                files.commit(g.checkpoint(identity, arena));
             }
             return String.format(Locale.ROOT, "wrote steps %d..%d (%d x %d %s) to %s%s%n", first, g.step() - 1, steps, dim,
                     dtype.longName(), out, statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath);
-        } catch (IOException e) {
-            throw new StreamfoldException("noise: cannot write " + out + ": " + e.getMessage());
         }
     }
 
