@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +127,81 @@ class CheckpointTest {
             }
             assertTrue(assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.load(dir.resolve("none"), a))
                     .getMessage().contains("does not exist"));
+        }
+    }
+
+    /** A state file with the given header and buffer bytes and a valid checksum, in layout {@code magic}. */
+    static byte[] craft(String magic, long step, long length, int count, byte[] buffers) {
+        byte[] id = "k".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean v2 = magic.equals("SFSTATE2");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 4 + 8 + 8 + 4 + 8 + 8 + 4 + id.length + (v2 ? 16 : 0)
+                + buffers.length + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(magic.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(0).putLong(step).putLong(length).putInt(count)
+                .putLong(1).putDouble(1).putInt(id.length).put(id);
+        if (v2) {
+            b.putInt(-1).putLong(0).putInt(0);
+        }
+        b.put(buffers);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    @Test
+    void aStepAtTheEndOfTheCounterIsRefused(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("s.bin");
+        try (Arena a = Arena.ofConfined()) {
+            Files.write(f, craft("SFSTATE2", Checkpoint.LAST_STEP, 1, 1, new byte[4]));
+            assertEquals(Checkpoint.LAST_STEP, Checkpoint.load(f, a).step(), "2^63 - 2 leaves one step");
+            Files.write(f, craft("SFSTATE2", Long.MAX_VALUE, 1, 1, new byte[4]));
+            assertEquals("state file " + f + " holds step 9223372036854775807, the end of the step counter: no step can follow it",
+                    assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.load(f, a)).getMessage());
+        }
+        try (StreamingRunner r = new StreamingRunner(new PrefixSumKernel(), new double[0][], 4, 1)) {
+            r.restore(Long.MAX_VALUE, List.of(MemorySegment.ofArray(new float[4])));
+            assertEquals("the step counter is at its end (2^63 - 1): no step can follow",
+                    assertThrows(IllegalStateException.class, () -> run(r, 1, 4)).getMessage());
+            assertEquals(Long.MAX_VALUE, r.step());
+        }
+    }
+
+    @Test
+    void aLengthWhoseSizeOverflowsIsRefused(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("s.bin");
+        try (Arena a = Arena.ofConfined()) {
+            // 2^62 float32 elements are 2^64 bytes: 0 in 64-bit arithmetic, which the file without buffers would match.
+            Files.write(f, craft("SFSTATE2", 0, 1L << 62, 1, new byte[0]));
+            assertEquals("state file " + f + " is corrupted: its header gives 1 buffers of 4611686018427387904 elements, "
+                    + "more than 2^63 bytes", assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.load(f, a)).getMessage());
+            Files.write(f, craft("SFSTATE2", 0, 1L << 61, 4, new byte[0]));
+            assertTrue(assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.load(f, a)).getMessage()
+                    .endsWith("more than 2^63 bytes"));
+        }
+    }
+
+    @Test
+    void theRecordedOutputIsKeptAndOldFilesStillLoad(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("s.bin");
+        try (StreamingRunner r = new StreamingRunner(new PrefixSumKernel(), new double[0][], 64, 1); Arena a = Arena.ofConfined()) {
+            run(r, 2, 64);
+            Checkpoint.Output o = new Checkpoint.Output("/data/out.bin", 512, 0x1234abcd);
+            Checkpoint.of(r, 1, 1, "k", a).withOutput(o).save(f);
+            assertEquals(java.util.Optional.of(o), Checkpoint.load(f, a).output());
+            assertEquals(java.util.Optional.of(o), Checkpoint.verifiedOutput(f));
+            byte[] bytes = Files.readAllBytes(f);
+            bytes[bytes.length - 20] ^= 1;
+            Files.write(f, bytes);
+            assertTrue(assertThrows(Checkpoint.CheckpointException.class, () -> Checkpoint.verifiedOutput(f)).getMessage()
+                    .endsWith("checksum mismatch"));
+            Files.write(f, craft("SFSTATE1", 3, 1, 1, new byte[] {0, 0, (byte) 0x80, 0x3f}));
+            Checkpoint v1 = Checkpoint.load(f, a);
+            assertEquals(3, v1.step());
+            assertEquals(1.0f, v1.buffers().get(0).get(ValueLayout.JAVA_FLOAT, 0));
+            assertTrue(v1.output().isEmpty());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary files left behind");
         }
     }
 }
