@@ -51,4 +51,59 @@ class NonFiniteTest {
             }
         }
     }
+
+    /** y = x: the step's output is the drawn input itself. */
+    static final class CopyKernel implements StepKernel {
+        @Override
+        public ElementType elementType() {
+            return ElementType.FLOAT32;
+        }
+
+        @Override
+        public int paramCount() {
+            return 0;
+        }
+
+        @Override
+        public int stateCount() {
+            return 0;
+        }
+
+        @Override
+        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long from, long to) {
+            for (long i = from; i < to; i++) {
+                y.setAtIndex(ValueLayout.JAVA_FLOAT, i, x.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            }
+        }
+
+        @Override
+        public void scan(long t0, int steps, double[][] p, MemorySegment x, MemorySegment y, long stride, MemorySegment[] s,
+                long from, long to) {
+            throw new UnsupportedOperationException("not used");
+        }
+    }
+
+    @Test
+    void theRunnerReportsTheSmallestNonFiniteIndexOverAllThreads() {
+        long length = 3L * StreamingRunner.CHUNK + 123;
+        long[] bad = {2 * StreamingRunner.CHUNK + 5, StreamingRunner.CHUNK + 77, 3L * StreamingRunner.CHUNK + 100};
+        StreamingRunner.InputSource source = (step, from, dst, count) -> {
+            for (int i = 0; i < count; i++) {
+                long c = from + i;
+                boolean inf = step == 2 && (c == bad[0] || c == bad[1]) || step == 3 && c == bad[2];
+                dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, inf ? Float.POSITIVE_INFINITY : 1.0f);
+            }
+        };
+        for (int threads : new int[] {1, 2, 4}) {
+            try (StreamingRunner r = new StreamingRunner(new CopyKernel(), new double[0][], length, threads);
+                    Arena a = Arena.ofShared()) {
+                MemorySegment y = a.allocate(length * 4, 64);
+                assertEquals(-1, r.nextCheckingFinite(source, y));
+                assertEquals(-1, r.nextCheckingFinite(source, y));
+                assertEquals(bad[1], r.nextCheckingFinite(source, y), threads + " threads");
+                assertEquals(bad[2], r.nextCheckingFinite(source, y), threads + " threads, in the tail");
+                assertEquals(4, r.step());
+            }
+        }
+    }
 }
