@@ -165,7 +165,23 @@ class CliTest {
                 Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "vector", "--arch", "sm_80", "--out", "/tmp/x"),
                         "error: --arch applies to --backend ptx only"),
                 Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "wasm", "--out", "/tmp/x"),
-                        "error: unknown backend 'wasm' (expected vector or ptx)"));
+                        "error: unknown backend 'wasm' (expected vector or ptx)"),
+                Arguments.of(List.of("compile", "--expr", "prefix_sum", "--backend", "vector", "--out", ""),
+                        "error: compile: --out must name a directory, got ''"),
+                Arguments.of(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1", "--seed", "1", "--out", ""),
+                        "error: noise: --out must name a file, got ''"),
+                Arguments.of(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1", "--seed", "1",
+                        "--out", "/tmp/streamfold-same.bin", "--state", "/tmp/streamfold-same.bin"),
+                        "error: noise: --out and --state name the same file (/tmp/streamfold-same.bin)"),
+                Arguments.of(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1", "--seed", "1",
+                        "--out", "/tmp/streamfold-same.bin", "--resume", "/tmp/../tmp/streamfold-same.bin"),
+                        "error: noise: --out and --resume name the same file (/tmp/../tmp/streamfold-same.bin)"),
+                Arguments.of(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1", "--seed", "1",
+                        "--out", "/tmp/streamfold-unwritten.bin", "--state", "/dev/full"),
+                        "error: noise: cannot write --state /dev/full: No space left on device"),
+                Arguments.of(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1", "--seed", "1",
+                        "--stddev", "1e300", "--out", "/tmp/streamfold-unwritten.bin"),
+                        "error: noise: step 0, coordinate 0 is Infinity (the values overflow float32); nothing was written"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -141,7 +141,7 @@ final class CompileCommand {
         Path staging = null;
         try {
             Path parent = out.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
+            StagedFile.createDirectories(out, parent);
             parent = parent.toRealPath();
             Path dir = Files.isDirectory(out) ? out.toRealPath() : parent.resolve(out.getFileName());
             TempFiles.deleteStale(dir.getParent(), dir.getFileName().toString());

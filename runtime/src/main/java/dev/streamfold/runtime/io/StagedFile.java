@@ -57,7 +57,7 @@ public final class StagedFile implements AutoCloseable {
         Path temp = null;
         try {
             Path dir = target.getParent();
-            ensureDirectory(given, dir);
+            createDirectories(given, dir);
             dir = dir.toRealPath();
             String name = target.getFileName().toString();
             Path real = dir.resolve(name);
@@ -145,8 +145,11 @@ public final class StagedFile implements AutoCloseable {
         }
     }
 
-    /** Creates {@code dir} and its parents; names the first one that exists but is not a directory. */
-    private static void ensureDirectory(Path given, Path dir) throws IOException {
+    /**
+     * Creates {@code dir} and its parents for writing {@code given}; a failure names the first of
+     * them that exists but is not a directory.
+     */
+    public static void createDirectories(Path given, Path dir) throws IOException {
         Path existing = dir;
         while (existing != null && attributes(existing, true) == null) {
             existing = existing.getParent();
