@@ -103,6 +103,19 @@ class NoiseFaultTest {
         return false;
     }
 
+    /**
+     * Whether this process ignores SIGINT (as a background job of a non-interactive shell does): a
+     * child then inherits that, and SIGINT cannot end it.
+     */
+    static boolean sigintIgnoredHere() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 1)) != 0;
+            }
+        }
+        return false;
+    }
+
     static long sizeOfTemporary(Path dir, String name) {
         try {
             return temporariesOf(dir, name).stream().mapToLong(p -> p.toFile().length()).max().orElse(-1);
@@ -142,6 +155,9 @@ class NoiseFaultTest {
         boolean early = !point.equals("the state is being written");
         assertTrue(early ? reached : reached || status == 0, "the child reached the point"
                 + (early ? "" : " or finished") + ": status " + status + ", " + Files.readString(err));
+        if (early && !(signal.equals("INT") && sigintIgnoredHere())) {
+            assertTrue(status != 0, "the signal ended the run before its end: " + Files.readString(err));
+        }
 
         byte[] outNow = Files.readAllBytes(out);
         boolean outIsNew = Arrays.equals(outNow, newOut);

@@ -210,6 +210,13 @@ class OutputSafetyCliTest {
         Path out = dir.resolve("b.bin");
         assertRefused(run(noise(out, "--resume", state.toString())), "error: noise: --resume " + state
                 + " holds step 9223372036854775806: 3 more steps would pass the end of the step counter (2^63 - 1)");
+        try (Arena arena = Arena.ofConfined()) {
+            Checkpoint c = Checkpoint.load(state, arena);
+            new Checkpoint(c.elementType(), Long.MAX_VALUE, c.length(), c.seed(), c.stddev(), c.identity(), c.buffers(),
+                    c.output()).save(state);
+        }
+        assertRefused(run(noise(out, "--resume", state.toString())), "error: --resume: state file " + state
+                + " holds step 9223372036854775807, the end of the step counter: no step can follow it");
         assertFalse(Files.exists(out));
     }
 
