@@ -67,7 +67,9 @@ final class CompileCommand {
     private static String ptx(StepKernelIr k, StreamingMatrix m, String arch, Path out) {
         Path scratch;
         try {
-            scratch = TempFiles.createDirectory(Path.of(System.getProperty("java.io.tmpdir")), "streamfold-ptx");
+            Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+            TempFiles.deleteStale(tmpdir, "streamfold-ptx");
+            scratch = TempFiles.createDirectory(tmpdir, "streamfold-ptx");
         } catch (IOException e) {
             throw new StreamfoldException("compile: cannot create a scratch directory in " + System.getProperty("java.io.tmpdir")
                     + ": " + StagedFile.reason(e));
