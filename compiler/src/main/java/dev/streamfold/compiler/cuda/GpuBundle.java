@@ -21,6 +21,7 @@ import dev.streamfold.runtime.cuda.GpuBench;
 import dev.streamfold.runtime.cuda.GpuCase;
 import dev.streamfold.runtime.cuda.GpuCaseData;
 import dev.streamfold.runtime.cuda.GpuCheck;
+import dev.streamfold.runtime.io.TempFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -177,8 +178,8 @@ public final class GpuBundle {
     }
 
     /**
-     * Writes a bundle to {@code out}, replacing an earlier bundle there; the new one is assembled beside it and
-     * moved into place. Where ptxas is on {@code PATH}, every PTX file is assembled for its architecture first.
+     * Writes a bundle to {@code out}, replacing an earlier bundle there; the new one is assembled beside it (in a
+     * {@link TempFiles} directory, removed on failure, SIGINT and SIGTERM) and moved into place. Where ptxas is on {@code PATH}, every PTX file is assembled for its architecture first.
      *
      * @throws StreamfoldException where {@code out} exists and is not a bundle, or a step fails
      */
@@ -190,7 +191,8 @@ public final class GpuBundle {
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
-            tmp = Files.createTempDirectory(target.getParent(), ".gpu-bundle-");
+            TempFiles.deleteStale(target.getParent(), target.getFileName().toString());
+            tmp = TempFiles.createDirectory(target.getParent(), target.getFileName().toString());
             List<GpuCase> cases = writeKernels(tmp.resolve(GpuCheck.KERNELS), specs, log);
             int checked = checkWithPtxas(tmp.resolve(GpuCheck.KERNELS), cases, log);
             writeRuntimeJar(tmp.resolve("lib").resolve(RUNTIME_JAR));
@@ -205,6 +207,7 @@ public final class GpuBundle {
                 deleteTree(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            TempFiles.release(tmp);
             tmp = null;
             Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
             return new Written(target, cases, size(target.resolve("jdk")), size(target.resolve("lib")),
@@ -214,7 +217,7 @@ public final class GpuBundle {
         } finally {
             if (tmp != null) {
                 try {
-                    deleteTree(tmp);
+                    TempFiles.delete(tmp);
                 } catch (IOException ignored) {
                     log.println("note: could not remove " + tmp);
                 }
