@@ -23,20 +23,15 @@ public final class KernelSize {
     /**
      * Returns {@code k} if its size is at most {@link #MAX}.
      *
-     * @throws StreamfoldException naming the size, the limit and the expression otherwise
+     * @throws StreamfoldException naming the size and the limit otherwise
      */
-    public static StepKernelIr check(StepKernelIr k, String description) {
+    public static StepKernelIr check(StepKernelIr k) {
         int size = of(k);
         if (size > MAX) {
-            throw new StreamfoldException("the step kernel of " + abbreviate(description) + " has " + k.prologue().size()
-                    + " per-step statements, " + k.body().size() + " per-element statements and " + k.stateCount()
-                    + " state buffers (" + size + " in all), more than the " + MAX
-                    + " a compiled backend takes (eval --backend interpreter has no such limit)");
+            throw new StreamfoldException("the expression's step kernel has " + k.prologue().size() + " per-step statements, "
+                    + k.body().size() + " per-element statements and " + k.stateCount() + " state buffers (" + size
+                    + " in all), more than the " + MAX + " a compiled backend takes (eval --backend interpreter has no such limit)");
         }
         return k;
-    }
-
-    private static String abbreviate(String description) {
-        return description.length() <= 80 ? description : description.substring(0, 77) + "...";
     }
 }

@@ -39,7 +39,7 @@ public final class VectorKernels {
      */
     public static StepKernelIr lower(StreamingMatrix m, List<Tensor> values, DType dtype) {
         StepProgram step = StepProgram.build(m, values.stream().map(Tensor::type).toList(), new Type(dtype, new Shape(1)));
-        return KernelSize.check(KernelPipeline.compile(step), m.describe());
+        return KernelSize.check(KernelPipeline.compile(step));
     }
 
     /** A stable class name derived from the kernel's structure. */
