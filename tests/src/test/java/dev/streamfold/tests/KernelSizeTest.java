@@ -1,5 +1,6 @@
 package dev.streamfold.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,11 +18,16 @@ import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -90,6 +96,38 @@ class KernelSizeTest {
         int n = ExprParser.MAX_OPERATORS;
         return Stream.of("prefix_sum" + " * 1.01".repeat(n - 1), "identity" + " @ prefix_sum".repeat(n - 1),
                 "diagonal([1, 0.5])" + " @ diagonal([2, 1])".repeat(n - 1));
+    }
+
+    @Test
+    void longestChainRunsThroughEveryCommandAndBackend(@TempDir Path dir) throws IOException {
+        String chain = "prefix_sum" + " @ diagonal([1, 0.5]) * 1.01".repeat((ExprParser.MAX_OPERATORS - 1) / 2);
+        List<?> want = (List<?>) CliTest.json(CliTest.run("eval", "--expr", chain, "--materialize", "3", "--backend",
+                "interpreter")).get("materialized");
+        for (String backend : List.of("vector", "llvm")) {
+            List<?> got = (List<?>) CliTest.json(CliTest.run("eval", "--expr", chain, "--materialize", "3", "--backend", backend))
+                    .get("materialized");
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    double w = (Double) ((List<?>) want.get(i)).get(j);
+                    double g = (Double) ((List<?>) got.get(i)).get(j);
+                    assertEquals(w, g, 1e-9 * Math.max(1, Math.abs(w)), backend + " [" + i + "][" + j + "]");
+                }
+            }
+            assertTrue((Double) ((List<?>) want.get(2)).get(0) > 1, "the chain's factors all act");
+        }
+        CliTest.Result tangent = CliTest.run("eval", "--expr", chain.replace("diagonal([1, 0.5])", "diagonal($d)"), "--param",
+                "d=[1, 0.5]", "--tangent", "d=[1, 0]", "--row-norms", "3");
+        assertEquals(0, tangent.status(), tangent.err());
+        Path vector = dir.resolve("vector.bin");
+        Path llvm = dir.resolve("llvm.bin");
+        for (Path out : List.of(vector, llvm)) {
+            CliTest.Result r = CliTest.run("noise", "--expr", chain, "--dim", "100", "--steps", "3", "--seed", "7", "--dtype",
+                    "float64", "--backend", out == vector ? "vector" : "llvm", "--out", out.toString());
+            assertEquals(0, r.status(), r.err());
+        }
+        assertArrayEquals(Files.readAllBytes(vector), Files.readAllBytes(llvm));
+        CliTest.Result compiled = CliTest.run("compile", "--expr", chain, "--backend", "vector", "--out", dir.resolve("k").toString());
+        assertEquals(0, compiled.status(), compiled.err());
     }
 
     static void assertMatchesInterpreter(String expr) {
