@@ -96,7 +96,7 @@ public final class Args {
      * {@code text} as an integer in {@code [min, max]}; otherwise a {@link StreamfoldException} that
      * starts with {@code what} and states the range.
      */
-    public static long integer(String what, String text, long min, long max) {
+    static long integer(String what, String text, long min, long max) {
         if (INTEGER.matcher(text).matches()) {
             try {
                 long n = Long.parseLong(text);
@@ -116,7 +116,7 @@ public final class Args {
      * digits] [('e'|'E') ['-'|'+'] digits]}), finite; otherwise a {@link StreamfoldException} that
      * starts with {@code what}.
      */
-    public static double number(String what, String text) {
+    static double number(String what, String text) {
         if (NUMBER.matcher(text).matches()) {
             double v = Double.parseDouble(text);
             if (Double.isFinite(v)) {
