@@ -144,6 +144,7 @@ public final class IrParser {
 
     private NamedProgram program(boolean outer) {
         word("program", "'program'");
+        hws();
         expect('(', "'(' after 'program'");
         Map<Integer, Var> scope = new HashMap<>();
         List<Var> params = new ArrayList<>();
@@ -251,6 +252,7 @@ public final class IrParser {
             throw error("expected an op name, found " + found());
         }
         String name = identifier();
+        int nameEnd = pos;
         Syntax syntax = SYNTAX.get(name);
         if (syntax == null) {
             throw errorAt(nameAt, "unknown op '" + name + "'");
@@ -291,7 +293,7 @@ public final class IrParser {
             throw error("expected 'body program(...) {' after the inputs of " + name + ", found " + found());
         }
         endOfLine();
-        Op op = attributes(syntax, attrStart, attrEnd, body, nameAt);
+        Op op = attributes(syntax, attrStart, attrEnd, body, nameAt, nameEnd);
         List<Type> expect;
         try {
             expect = op.outTypes(ins.stream().map(Var::type).toList());
@@ -309,15 +311,22 @@ public final class IrParser {
     }
 
     /** Runs the op's attribute reader over {@code [start, end)}; no braces means empty attributes. */
-    private Op attributes(Syntax syntax, int start, int end, Program body, int nameAt) {
+    private Op attributes(Syntax syntax, int start, int end, Program body, int nameAt, int nameEnd) {
         int saved = pos;
         int savedLimit = limit;
-        pos = start < 0 ? saved : start;
-        limit = start < 0 ? saved : end;
+        pos = start < 0 ? nameEnd : start;
+        limit = start < 0 ? nameEnd : end;
         inAttributes = true;
         Op op;
         try {
-            op = syntax.reader().read(this, body);
+            try {
+                op = syntax.reader().read(this, body);
+            } catch (StreamfoldException e) {
+                if (start < 0) {
+                    throw errorAt(nameEnd, "expected '{' and the attributes of " + syntax.name() + " after its name");
+                }
+                throw e;
+            }
             hws();
             if (pos < limit) {
                 throw error("unexpected " + found() + " in the attributes of " + syntax.name());
