@@ -24,7 +24,12 @@ public sealed interface Op
                 MatMul,
                 Slice,
                 Concatenate,
-                Scan {
+                Scan,
+                GatherRows,
+                Triangle,
+                DiagPart,
+                DiagEmbed,
+                TriangularSolve {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();
