@@ -29,7 +29,9 @@ public sealed interface Op
                 Triangle,
                 DiagPart,
                 DiagEmbed,
-                TriangularSolve {
+                TriangularSolve,
+                Cholesky,
+                Lu {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();

@@ -4,6 +4,7 @@ import dev.streamfold.compiler.kernel.KOp;
 import dev.streamfold.compiler.kernel.KStmt;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.ir.Binary;
+import dev.streamfold.ir.Cholesky;
 import dev.streamfold.ir.Broadcast;
 import dev.streamfold.ir.Compare;
 import dev.streamfold.ir.Concatenate;
@@ -15,6 +16,7 @@ import dev.streamfold.ir.DiagPart;
 import dev.streamfold.ir.Eqn;
 import dev.streamfold.ir.GatherRows;
 import dev.streamfold.ir.Iota;
+import dev.streamfold.ir.Lu;
 import dev.streamfold.ir.MatMul;
 import dev.streamfold.ir.Program;
 import dev.streamfold.ir.Reduce;
@@ -117,6 +119,8 @@ public final class LowerStepToKernel {
                 case DiagPart d -> throw unsupported(e, "diagonal extractions");
                 case DiagEmbed d -> throw unsupported(e, "diagonal embeddings");
                 case TriangularSolve t -> throw unsupported(e, "triangular solves");
+                case Cholesky c -> throw unsupported(e, "Cholesky factorizations");
+                case Lu l -> throw unsupported(e, "LU factorizations");
             };
             ids.put(out.id(), add(lane ? body : prologue, next, op));
         }
