@@ -24,7 +24,14 @@ public sealed interface Op
                 MatMul,
                 Slice,
                 Concatenate,
-                Scan {
+                Scan,
+                GatherRows,
+                Triangle,
+                DiagPart,
+                DiagEmbed,
+                TriangularSolve,
+                Cholesky,
+                Lu {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();
