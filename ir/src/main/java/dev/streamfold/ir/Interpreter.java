@@ -98,6 +98,10 @@ public final class Interpreter {
             case Slice s -> List.of(slice(in.get(0), s, ot));
             case Concatenate c -> List.of(concatenate(in, c.axis(), ot));
             case Scan s -> scan(s, in);
+            case Qr q -> q.evaluate(in);
+            case Svd s -> s.evaluate(in);
+            case Eigh e -> e.evaluate(in);
+            case DerivativeGuard g -> g.evaluate(in);
         };
     }
 

@@ -24,7 +24,11 @@ public sealed interface Op
                 MatMul,
                 Slice,
                 Concatenate,
-                Scan {
+                Scan,
+                Qr,
+                Svd,
+                Eigh,
+                DerivativeGuard {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();
