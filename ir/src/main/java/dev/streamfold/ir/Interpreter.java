@@ -98,6 +98,11 @@ public final class Interpreter {
             case Slice s -> List.of(slice(in.get(0), s, ot));
             case Concatenate c -> List.of(concatenate(in, c.axis(), ot));
             case Scan s -> scan(s, in);
+            case GatherRows g -> g.evaluate(in);
+            case Triangle t -> t.evaluate(in);
+            case DiagPart d -> d.evaluate(in);
+            case DiagEmbed d -> d.evaluate(in);
+            case TriangularSolve t -> t.evaluate(in);
             case Qr q -> q.evaluate(in);
             case Svd s -> s.evaluate(in);
             case Eigh e -> e.evaluate(in);

@@ -42,7 +42,7 @@ class DecompositionIdentityTest {
 
     private static double tolerance(double[][] a) {
         int n = Math.max(a.length, a[0].length);
-        return C * n * Dense.EPS * Math.max(1, Dense.frobenius(a));
+        return C * n * Matrices.EPS * Math.max(1, Matrices.frobenius(a));
     }
 
     private static String name(int[] dims) {
@@ -53,7 +53,7 @@ class DecompositionIdentityTest {
     @MethodSource("shapes")
     void qrRebuildsTheInputWithOrthonormalQAndTriangularR(int[] dims) {
         for (boolean full : new boolean[] {false, true}) {
-            Tensor a = Dense.random(11 + dims.length, dims);
+            Tensor a = Matrices.random(11 + dims.length, dims);
             List<Tensor> out = run(new Qr(full), a);
             int m = dims[dims.length - 2];
             int n = dims[dims.length - 1];
@@ -61,15 +61,15 @@ class DecompositionIdentityTest {
             int qCols = full ? m : k;
             assertEquals(new Shape(withTail(dims, m, qCols)), out.get(0).shape());
             assertEquals(new Shape(withTail(dims, qCols, n)), out.get(1).shape());
-            for (int i = 0; i < Dense.count(a.shape()); i++) {
-                double[][] x = Dense.matrix(a, i);
-                double[][] q = Dense.matrix(out.get(0), i);
-                double[][] r = Dense.matrix(out.get(1), i);
+            for (int i = 0; i < Matrices.count(a.shape()); i++) {
+                double[][] x = Matrices.matrix(a, i);
+                double[][] q = Matrices.matrix(out.get(0), i);
+                double[][] r = Matrices.matrix(out.get(1), i);
                 double tol = tolerance(x);
                 String at = name(dims) + " full=" + full + " matrix " + i;
-                assertTrue(Dense.maxDiff(Dense.matmul(q, r), x) <= tol, at + ": Q R != A");
-                assertTrue(Dense.maxDiff(Dense.matmul(Dense.transpose(q), q), Dense.identity(qCols))
-                        <= C * m * Dense.EPS, at + ": Q^T Q != I");
+                assertTrue(Matrices.maxDiff(Matrices.matmul(q, r), x) <= tol, at + ": Q R != A");
+                assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.transpose(q), q), Matrices.identity(qCols))
+                        <= C * m * Matrices.EPS, at + ": Q^T Q != I");
                 for (int row = 0; row < r.length; row++) {
                     for (int col = 0; col < Math.min(row, n); col++) {
                         assertEquals(0.0, r[row][col], at + ": r[" + row + "][" + col + "] below the diagonal");
@@ -84,17 +84,17 @@ class DecompositionIdentityTest {
 
     @Test
     void fullQrOfATallMatrixExtendsTheReducedQ() {
-        Tensor a = Dense.random(5, 6, 4);
-        double[][] reduced = Dense.matrix(run(new Qr(false), a).get(0), 0);
-        double[][] full = Dense.matrix(run(new Qr(true), a).get(0), 0);
-        assertTrue(Dense.maxDiff(Dense.leftColumns(full, 4), reduced) <= 1e-14);
+        Tensor a = Matrices.random(5, 6, 4);
+        double[][] reduced = Matrices.matrix(run(new Qr(false), a).get(0), 0);
+        double[][] full = Matrices.matrix(run(new Qr(true), a).get(0), 0);
+        assertTrue(Matrices.maxDiff(Matrices.leftColumns(full, 4), reduced) <= 1e-14);
     }
 
     @ParameterizedTest
     @MethodSource("shapes")
     void svdRebuildsTheInputWithOrthonormalFactorsAndDescendingValues(int[] dims) {
         for (boolean full : new boolean[] {false, true}) {
-            Tensor a = Dense.random(23 + dims.length, dims);
+            Tensor a = Matrices.random(23 + dims.length, dims);
             List<Tensor> out = run(new Svd(full, true), a);
             Tensor values = run(new Svd(full, false), a).get(0);
             int m = dims[dims.length - 2];
@@ -103,20 +103,20 @@ class DecompositionIdentityTest {
             assertEquals(new Shape(withTail(dims, m, full ? m : k)), out.get(0).shape());
             assertEquals(new Shape(withTail(dims, full ? n : k, n)), out.get(2).shape());
             assertArrayEquals(out.get(1).raw(), values.raw(), 0.0, "compute_uv=false gives the same s");
-            for (int i = 0; i < Dense.count(a.shape()); i++) {
-                double[][] x = Dense.matrix(a, i);
-                double[][] u = Dense.matrix(out.get(0), i);
-                double[] s = Dense.vector(out.get(1), i);
-                double[][] vt = Dense.matrix(out.get(2), i);
+            for (int i = 0; i < Matrices.count(a.shape()); i++) {
+                double[][] x = Matrices.matrix(a, i);
+                double[][] u = Matrices.matrix(out.get(0), i);
+                double[] s = Matrices.vector(out.get(1), i);
+                double[][] vt = Matrices.matrix(out.get(2), i);
                 double tol = tolerance(x);
                 String at = name(dims) + " full=" + full + " matrix " + i;
-                double[][] us = Dense.scaleColumns(Dense.leftColumns(u, k), s);
-                double[][] vtk = Dense.transpose(Dense.leftColumns(Dense.transpose(vt), k));
-                assertTrue(Dense.maxDiff(Dense.matmul(us, vtk), x) <= tol, at + ": U diag(s) V^T != A");
-                assertTrue(Dense.maxDiff(Dense.matmul(Dense.transpose(u), u), Dense.identity(u[0].length))
-                        <= C * m * Dense.EPS, at + ": U^T U != I");
-                assertTrue(Dense.maxDiff(Dense.matmul(vt, Dense.transpose(vt)), Dense.identity(vt.length))
-                        <= C * n * Dense.EPS, at + ": V^T V != I");
+                double[][] us = Matrices.scaleColumns(Matrices.leftColumns(u, k), s);
+                double[][] vtk = Matrices.transpose(Matrices.leftColumns(Matrices.transpose(vt), k));
+                assertTrue(Matrices.maxDiff(Matrices.matmul(us, vtk), x) <= tol, at + ": U diag(s) V^T != A");
+                assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.transpose(u), u), Matrices.identity(u[0].length))
+                        <= C * m * Matrices.EPS, at + ": U^T U != I");
+                assertTrue(Matrices.maxDiff(Matrices.matmul(vt, Matrices.transpose(vt)), Matrices.identity(vt.length))
+                        <= C * n * Matrices.EPS, at + ": V^T V != I");
                 for (int j = 0; j < k; j++) {
                     assertTrue(s[j] >= 0 && (j == 0 || s[j] <= s[j - 1]), at + ": s not descending at " + j);
                 }
@@ -130,19 +130,19 @@ class DecompositionIdentityTest {
     @ParameterizedTest
     @MethodSource("squareShapes")
     void eighDiagonalizesWithAscendingValuesAndOrthonormalVectors(int[] dims) {
-        Tensor a = symmetrized(Dense.random(37 + dims.length, dims));
+        Tensor a = symmetrized(Matrices.random(37 + dims.length, dims));
         for (Eigh op : List.of(new Eigh(true, true), new Eigh(false, true), new Eigh(true, false), new Eigh(false, false))) {
             List<Tensor> out = run(op, a);
             int n = dims[dims.length - 1];
             assertEquals(new Shape(withTail(dims, n)), out.get(0).shape());
-            for (int i = 0; i < Dense.count(a.shape()); i++) {
-                double[][] x = Dense.matrix(a, i);
-                double[] w = Dense.vector(out.get(0), i);
-                double[][] v = Dense.matrix(out.get(1), i);
+            for (int i = 0; i < Matrices.count(a.shape()); i++) {
+                double[][] x = Matrices.matrix(a, i);
+                double[] w = Matrices.vector(out.get(0), i);
+                double[][] v = Matrices.matrix(out.get(1), i);
                 String at = name(dims) + " " + op.attributes() + " matrix " + i;
-                assertTrue(Dense.maxDiff(Dense.matmul(x, v), Dense.scaleColumns(v, w)) <= tolerance(x),
+                assertTrue(Matrices.maxDiff(Matrices.matmul(x, v), Matrices.scaleColumns(v, w)) <= tolerance(x),
                         at + ": A V != V diag(w)");
-                assertTrue(Dense.maxDiff(Dense.matmul(Dense.transpose(v), v), Dense.identity(n)) <= C * n * Dense.EPS,
+                assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.transpose(v), v), Matrices.identity(n)) <= C * n * Matrices.EPS,
                         at + ": V^T V != I");
                 for (int j = 0; j < n; j++) {
                     assertTrue(j == 0 || w[j] >= w[j - 1], at + ": w not ascending at " + j);
@@ -200,9 +200,9 @@ class DecompositionIdentityTest {
         Tensor a = Tensor.matrix(dev.streamfold.ir.DType.F64, new double[][] {{1, 2}, {2, 4}, {3, 6}});
         for (boolean full : new boolean[] {false, true}) {
             List<Tensor> out = run(new Svd(full, true), a);
-            double[][] u = Dense.matrix(out.get(0), 0);
+            double[][] u = Matrices.matrix(out.get(0), 0);
             assertEquals(0.0, out.get(1).raw()[1], 1e-14);
-            assertTrue(Dense.maxDiff(Dense.matmul(Dense.transpose(u), u), Dense.identity(u[0].length)) <= 1e-14);
+            assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.transpose(u), u), Matrices.identity(u[0].length)) <= 1e-14);
         }
     }
 
@@ -220,7 +220,7 @@ class DecompositionIdentityTest {
     static Tensor symmetrized(Tensor a) {
         int n = a.shape().dim(a.shape().rank() - 1);
         double[] d = a.data();
-        for (int q = 0; q < Dense.count(a.shape()); q++) {
+        for (int q = 0; q < Matrices.count(a.shape()); q++) {
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < i; j++) {
                     double s = (d[q * n * n + i * n + j] + d[q * n * n + j * n + i]) / 2;
