@@ -31,9 +31,33 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
         return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), n)), a);
     }
 
+    /**
+     * First-order perturbation of distinct eigenpairs (Giles, NA-08-01): with {@code dA} the tangent
+     * of the matrix decomposed and {@code P = V^T dA V}, {@code dw = diag(P)} and {@code dV = V (F o
+     * P)}, {@code F_ij = 1 / (w_j - w_i)} off the diagonal and zero on it. A {@link DerivativeGuard}
+     * refuses repeated eigenvalues.
+     */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
-        throw new UnsupportedOperationException();
+        Var w = outs.get(0);
+        Var v = outs.get(1);
+        if (t.get(0).isZero()) {
+            return List.of(Tangent.zero(w.type()), Tangent.zero(v.type()));
+        }
+        Var da = b.instantiate(t.get(0));
+        Var decomposed;
+        if (symmetrizeInput) {
+            decomposed = b.mul(b.add(da, b.matrixTranspose(da)), b.full(da.type(), 0.5));
+        } else if (lower) {
+            decomposed = b.add(b.tril(da, 0), b.matrixTranspose(b.tril(da, -1)));
+        } else {
+            decomposed = b.add(b.triu(da, 0), b.matrixTranspose(b.triu(da, 1)));
+        }
+        Var p = b.matmul(b.matrixTranspose(v), b.matmul(decomposed, v));
+        p = b.emit1(new DerivativeGuard(DerivativeGuard.Condition.DISTINCT_EIGENVALUES), w, p);
+        Var dw = b.diagPart(p);
+        Var dv = b.matmul(v, b.mul(SpectralTerms.inverseGaps(b, w), p));
+        return List.of(Tangent.of(dw), Tangent.of(dv));
     }
 
     @Override

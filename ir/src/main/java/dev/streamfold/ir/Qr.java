@@ -32,9 +32,50 @@ public record Qr(boolean fullMatrices) implements Op {
                 a.withShape(BatchedMatrix.batchShape(a.shape(), k, n)));
     }
 
+    /**
+     * The QR derivative (Townsend, "Differentiating the QR decomposition"; as JAX's {@code
+     * qr_jvp_rule}): for {@code m >= n}, with {@code X = dA R^-1} and {@code C = Q^T X}, {@code dQ = Q
+     * (W - C) + X} and {@code dR = (C - W) R}, {@code W = tril(C, -1) - tril(C, -1)^T}. For {@code m <
+     * n}, {@code A = [A1 A2]}: the rule above for {@code A1 = Q R1}, and {@code dR2 = dQ^T A2 + Q^T
+     * dA2}. A {@link DerivativeGuard} refuses a zero on the diagonal of {@code r} (a rank-deficient
+     * block), where the derivative does not exist.
+     */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
-        throw new UnsupportedOperationException();
+        Var a = ins.get(0);
+        Var q = outs.get(0);
+        Var r = outs.get(1);
+        if (t.get(0).isZero()) {
+            return List.of(Tangent.zero(q.type()), Tangent.zero(r.type()));
+        }
+        int m = SpectralTerms.rowCount(a);
+        int n = SpectralTerms.columnCount(a);
+        Var da = b.instantiate(t.get(0));
+        if (m < n) {
+            Var r1 = SpectralTerms.columns(b, r, 0, m);
+            Var da1 = SpectralTerms.columns(b, da, 0, m);
+            Var[] square = tallRule(b, q, r1, da1);
+            Var dr2 = b.add(b.matmul(b.matrixTranspose(square[0]), SpectralTerms.columns(b, a, m, n)),
+                    b.matmul(b.matrixTranspose(q), SpectralTerms.columns(b, da, m, n)));
+            return List.of(Tangent.of(square[0]), Tangent.of(b.concatenate(r.type().rank() - 1, List.of(square[1], dr2))));
+        }
+        if (fullMatrices && m > n) {
+            return HouseholderTangent.fullTall(b, a, q, r, da);
+        }
+        Var[] thin = tallRule(b, q, r, da);
+        return List.of(Tangent.of(thin[0]), Tangent.of(thin[1]));
+    }
+
+    /** {@code dQ, dR} of {@code A = Q R} with {@code R} square, by the rule for {@code m >= n}. */
+    static Var[] tallRule(Jvp.Emitter b, Var q, Var r, Var da) {
+        Var guarded = b.emit1(new DerivativeGuard(DerivativeGuard.Condition.NONZERO_R_DIAGONAL), b.diagPart(r), da);
+        Var x = b.triangularSolve(r, guarded, false, false, false, false);
+        Var c = b.matmul(b.matrixTranspose(q), x);
+        Var lowerPart = b.tril(c, -1);
+        Var w = b.sub(lowerPart, b.matrixTranspose(lowerPart));
+        Var dq = b.add(b.matmul(q, b.sub(w, c)), x);
+        Var dr = b.matmul(b.sub(c, w), r);
+        return new Var[] {dq, dr};
     }
 
     @Override

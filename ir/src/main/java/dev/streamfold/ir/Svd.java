@@ -37,9 +37,52 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
                 a.withShape(BatchedMatrix.batchShape(a.shape(), fullMatrices ? n : k, n)));
     }
 
+    /**
+     * The SVD perturbation rule (Townsend, "Differentiating the singular value decomposition"): with
+     * {@code P = U^T dA V}, {@code ds = diag(P)}, {@code dU = U (F o (P S + S P^T))} and {@code dV = V
+     * (F o (S P + P^T S))}, {@code F_ij = 1 / (s_j^2 - s_i^2)} off the diagonal; a tall matrix adds
+     * {@code (I - U U^T) dA V S^-1} to {@code dU}, a wide one {@code (I - V V^T) dA^T U S^-1} to {@code
+     * dV}. A {@link DerivativeGuard} refuses repeated and zero singular values; full factors of a
+     * non-square matrix are refused while building the rule (their complement is not unique).
+     */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
-        throw new UnsupportedOperationException();
+        Var a = ins.get(0);
+        int m = SpectralTerms.rowCount(a);
+        int n = SpectralTerms.columnCount(a);
+        if (t.get(0).isZero()) {
+            return outs.stream().map(o -> (Tangent) Tangent.zero(o.type())).toList();
+        }
+        if (computeUv && fullMatrices && m != n) {
+            throw new StreamfoldException("svd: the derivative with full_matrices=true of a non-square matrix ("
+                    + m + "x" + n + ") does not exist: the complement singular vectors are not unique;"
+                    + " use full_matrices=false");
+        }
+        List<Var> factors = computeUv ? outs : b.emit(new Svd(false, true), List.of(a));
+        Var u = factors.get(0);
+        Var s = factors.get(1);
+        Var v = b.matrixTranspose(factors.get(2));
+        Var da = b.instantiate(t.get(0));
+        Var p = b.matmul(b.matrixTranspose(u), b.matmul(da, v));
+        p = b.emit1(new DerivativeGuard(DerivativeGuard.Condition.DISTINCT_NONZERO_SINGULAR_VALUES), s, p);
+        Var ds = b.diagPart(p);
+        if (!computeUv) {
+            return List.of(Tangent.of(ds));
+        }
+        int k = Math.min(m, n);
+        Var f = SpectralTerms.inverseGaps(b, b.mul(s, s));
+        Var ps = b.mul(p, SpectralTerms.alongColumns(b, s, k));
+        Var sp = b.mul(SpectralTerms.alongRows(b, s, k), p);
+        Var du = b.matmul(u, b.mul(f, b.add(ps, b.matrixTranspose(ps))));
+        Var dv = b.matmul(v, b.mul(f, b.add(sp, b.matrixTranspose(sp))));
+        if (m > n) {
+            Var rest = b.sub(b.matmul(da, v), b.matmul(u, p));
+            du = b.add(du, b.mul(rest, SpectralTerms.alongColumns(b, b.unary(Unary.Kind.RECIPROCAL, s), m)));
+        } else if (n > m) {
+            Var rest = b.sub(b.matmul(b.matrixTranspose(da), u), b.matmul(v, b.matrixTranspose(p)));
+            dv = b.add(dv, b.mul(rest, SpectralTerms.alongColumns(b, b.unary(Unary.Kind.RECIPROCAL, s), n)));
+        }
+        return List.of(Tangent.of(du), Tangent.of(ds), Tangent.of(b.matrixTranspose(dv)));
     }
 
     @Override
