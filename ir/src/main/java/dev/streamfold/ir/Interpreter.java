@@ -105,6 +105,10 @@ public final class Interpreter {
             case TriangularSolve t -> t.evaluate(in);
             case Cholesky c -> c.evaluate(in);
             case Lu l -> l.evaluate(in);
+            case Qr q -> q.evaluate(in);
+            case Svd s -> s.evaluate(in);
+            case Eigh e -> e.evaluate(in);
+            case DerivativeGuard g -> g.evaluate(in);
         };
     }
 

@@ -31,7 +31,11 @@ public sealed interface Op
                 DiagEmbed,
                 TriangularSolve,
                 Cholesky,
-                Lu {
+                Lu,
+                Qr,
+                Svd,
+                Eigh,
+                DerivativeGuard {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();

@@ -1,0 +1,172 @@
+package dev.streamfold.ir;
+
+import java.util.Arrays;
+
+/**
+ * Helpers for the reference evaluators of the decompositions: arrays of shape {@code [..., m, n]}
+ * seen as a batch of row-major {@code m x n} matrices, and their shape rules.
+ */
+final class BatchedMatrix {
+    private BatchedMatrix() {}
+
+    /** The number of matrices in an array of shape {@code [..., rows, cols]}. */
+    static int count(Shape s) {
+        int n = 1;
+        for (int i = 0; i < s.rank() - 2; i++) {
+            n *= s.dim(i);
+        }
+        return n;
+    }
+
+    /** Matrix {@code index} of a batch of {@code rows x cols} matrices held in {@code data}. */
+    static double[][] read(double[] data, int index, int rows, int cols) {
+        double[][] a = new double[rows][cols];
+        int base = index * rows * cols;
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(data, base + i * cols, a[i], 0, cols);
+        }
+        return a;
+    }
+
+    /** Stores {@code a} as matrix {@code index} of {@code out}, rounded to {@code dtype}. */
+    static void write(double[][] a, double[] out, int index, DType dtype) {
+        int rows = a.length;
+        int cols = rows == 0 ? 0 : a[0].length;
+        int base = index * rows * cols;
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[base + i * cols + j] = dtype.round(a[i][j]);
+            }
+        }
+    }
+
+    /** Stores the vector {@code v} as entry {@code index} of a batch of vectors, rounded to {@code dtype}. */
+    static void write(double[] v, double[] out, int index, DType dtype) {
+        for (int i = 0; i < v.length; i++) {
+            out[index * v.length + i] = dtype.round(v[i]);
+        }
+    }
+
+    /** The batch axes of {@code s} (all but the last two) followed by {@code tail}. */
+    static Shape batchShape(Shape s, int... tail) {
+        int[] d = Arrays.copyOf(s.dims(), s.rank() - 2 + tail.length);
+        System.arraycopy(tail, 0, d, s.rank() - 2, tail.length);
+        return new Shape(d);
+    }
+
+    /**
+     * Checks that {@code t} is a floating-point array of rank at least 2 and returns it.
+     *
+     * @throws IllegalArgumentException naming the op when it is not
+     */
+    static Type requireMatrices(Op op, Type t) {
+        if (t.rank() < 2 || !t.dtype().isFloating()) {
+            throw new IllegalArgumentException(
+                    op.name() + " needs a floating-point array of shape [..., m, n], got " + t);
+        }
+        return t;
+    }
+
+    /**
+     * Refuses a non-finite entry of a matrix about to be decomposed.
+     *
+     * @throws StreamfoldException naming the op, the matrix of the batch and the entry
+     */
+    static void requireFinite(String op, double[][] a, int index, int batchSize) {
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                if (!Double.isFinite(a[i][j])) {
+                    throw new StreamfoldException(op + ": " + which(index, batchSize) + " has the non-finite entry "
+                            + a[i][j] + " at [" + i + ", " + j + "]");
+                }
+            }
+        }
+    }
+
+    /** "the matrix" for a lone matrix, "matrix i of the batch" otherwise. */
+    static String which(int index, int batchSize) {
+        return batchSize == 1 ? "the matrix" : "matrix " + index + " of the batch";
+    }
+
+    /** The transpose of {@code a}. */
+    static double[][] transpose(double[][] a) {
+        int rows = a.length;
+        int cols = rows == 0 ? 0 : a[0].length;
+        double[][] t = new double[cols][rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j][i] = a[i][j];
+            }
+        }
+        return t;
+    }
+
+    /** Whether the largest-magnitude entry of column {@code j} of {@code a} (the first on ties) is negative. */
+    static boolean largestEntryNegative(double[][] a, int j) {
+        int best = 0;
+        for (int i = 1; i < a.length; i++) {
+            if (Math.abs(a[i][j]) > Math.abs(a[best][j])) {
+                best = i;
+            }
+        }
+        return a.length > 0 && a[best][j] < 0;
+    }
+
+    /** Negates column {@code j} of {@code a}. */
+    static void negateColumn(double[][] a, int j) {
+        for (double[] row : a) {
+            row[j] = -row[j];
+        }
+    }
+
+    /**
+     * Fills the columns of {@code q} not marked in {@code done} with unit vectors orthogonal to every
+     * other column: each is the standard basis vector farthest from the columns so far, after two
+     * passes of Gram-Schmidt. The marked columns must be orthonormal.
+     */
+    static void completeOrthonormal(double[][] q, boolean[] done) {
+        int rows = q.length;
+        boolean[] have = done.clone();
+        for (int j = 0; j < have.length; j++) {
+            if (have[j]) {
+                continue;
+            }
+            double[] best = null;
+            double bestNorm = -1;
+            for (int basis = 0; basis < rows; basis++) {
+                double[] v = new double[rows];
+                v[basis] = 1;
+                orthogonalize(q, have, v);
+                orthogonalize(q, have, v);
+                double norm = 0;
+                for (double x : v) {
+                    norm += x * x;
+                }
+                norm = Math.sqrt(norm);
+                if (norm > bestNorm) {
+                    best = v;
+                    bestNorm = norm;
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                q[i][j] = best[i] / bestNorm;
+            }
+            have[j] = true;
+        }
+    }
+
+    private static void orthogonalize(double[][] q, boolean[] have, double[] v) {
+        for (int c = 0; c < have.length; c++) {
+            if (!have[c]) {
+                continue;
+            }
+            double dot = 0;
+            for (int i = 0; i < v.length; i++) {
+                dot += q[i][c] * v[i];
+            }
+            for (int i = 0; i < v.length; i++) {
+                v[i] -= dot * q[i][c];
+            }
+        }
+    }
+}
