@@ -131,6 +131,32 @@ public final class IrParser {
             boolean reverse = p.flag("reverse");
             return new Scan(b, consts, carries, length, reverse);
         }));
+        all.add(new Syntax("gather_rows", GatherRows.class, false, (p, b) -> new GatherRows()));
+        all.add(new Syntax("triangle", Triangle.class, false, (p, b) -> {
+            boolean lower = p.keyed("lower").bool();
+            return new Triangle(lower, p.keyed("offset").integer());
+        }));
+        all.add(new Syntax("diag_part", DiagPart.class, false, (p, b) -> new DiagPart()));
+        all.add(new Syntax("diag_embed", DiagEmbed.class, false, (p, b) -> new DiagEmbed()));
+        all.add(new Syntax("triangular_solve", TriangularSolve.class, false, (p, b) -> {
+            boolean leftSide = p.keyed("left_side").bool();
+            boolean lower = p.keyed("lower").bool();
+            boolean transposeA = p.keyed("transpose_a").bool();
+            return new TriangularSolve(leftSide, lower, transposeA, p.keyed("unit_diagonal").bool());
+        }));
+        all.add(new Syntax("cholesky", Cholesky.class, false, (p, b) -> new Cholesky(p.keyed("symmetrize_input").bool())));
+        all.add(new Syntax("lu", Lu.class, false, (p, b) -> new Lu()));
+        all.add(new Syntax("qr", Qr.class, false, (p, b) -> new Qr(p.keyed("full_matrices").bool())));
+        all.add(new Syntax("svd", Svd.class, false, (p, b) -> {
+            boolean full = p.keyed("full_matrices").bool();
+            return new Svd(full, p.keyed("compute_uv").bool());
+        }));
+        all.add(new Syntax("eigh", Eigh.class, false, (p, b) -> {
+            boolean lower = p.keyed("lower").bool();
+            return new Eigh(lower, p.keyed("symmetrize_input").bool());
+        }));
+        all.add(new Syntax("derivative_guard", DerivativeGuard.class, false,
+                (p, b) -> new DerivativeGuard(p.keyed("condition").condition())));
         Map<String, Syntax> table = new LinkedHashMap<>();
         for (Syntax s : all) {
             if (table.put(s.name(), s) != null) {
@@ -418,6 +444,31 @@ public final class IrParser {
         }
         pos = at;
         return signedInt();
+    }
+
+    private boolean bool() {
+        int at = pos;
+        if (atWord("true") || atWord("false")) {
+            boolean v = atWord("true");
+            pos += v ? 4 : 5;
+            return v;
+        }
+        throw errorAt(at, "expected true or false, found " + found());
+    }
+
+    private DerivativeGuard.Condition condition() {
+        int at = pos;
+        String w = pos < limit && isNameStart(text.charAt(pos)) ? identifier() : "";
+        List<String> names = new ArrayList<>();
+        for (DerivativeGuard.Condition c : DerivativeGuard.Condition.values()) {
+            String name = c.name().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals(w)) {
+                return c;
+            }
+            names.add(name);
+        }
+        throw errorAt(at, "expected a condition (" + String.join(", ", names) + "), found "
+                + (w.isEmpty() ? found() : "'" + w + "'"));
     }
 
     private int[] intList() {

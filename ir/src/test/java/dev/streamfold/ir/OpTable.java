@@ -13,21 +13,92 @@ import java.util.function.Function;
 final class OpTable {
     private OpTable() {}
 
-    /** Draws one input value. */
+    /** Draws one input of a given type. */
     @FunctionalInterface
     interface Sampler {
-        double next(Random r);
+        Tensor draw(Random r, Type t);
+
+        /** Every entry drawn alone. */
+        static Sampler each(java.util.function.ToDoubleFunction<Random> f) {
+            return (r, t) -> {
+                double[] d = new double[Math.toIntExact(t.shape().size())];
+                for (int k = 0; k < d.length; k++) {
+                    d[k] = t.dtype().round(f.applyAsDouble(r));
+                }
+                return new Tensor(t.dtype(), t.shape(), d);
+            };
+        }
     }
 
     /** |x| in [0.2, 1.2], either sign: away from the kinks of abs, sign and 1/x. */
-    static final Sampler ANY = r -> (0.2 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1);
+    static final Sampler ANY = Sampler.each(r -> (0.2 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
     /** In [0.5, 2]: the domain of sqrt, log and a pow base. */
-    static final Sampler POSITIVE = r -> 0.5 + 1.5 * r.nextDouble();
-    static final Sampler BOOLS = r -> r.nextBoolean() ? 1 : 0;
-    static final Sampler SMALL_INTS = r -> r.nextInt(11) - 5;
+    static final Sampler POSITIVE = Sampler.each(r -> 0.5 + 1.5 * r.nextDouble());
+    static final Sampler BOOLS = Sampler.each(r -> r.nextBoolean() ? 1 : 0);
+    static final Sampler SMALL_INTS = Sampler.each(r -> r.nextInt(11) - 5);
 
     static Sampler index(int i) {
-        return r -> i;
+        return Sampler.each(r -> i);
+    }
+
+    /** The same int32 values in every batch entry (the last axis cycles through them). */
+    static Sampler indices(int... values) {
+        return (r, t) -> {
+            double[] d = new double[Math.toIntExact(t.shape().size())];
+            for (int k = 0; k < d.length; k++) {
+                d[k] = values[k % values.length];
+            }
+            return new Tensor(t.dtype(), t.shape(), d);
+        };
+    }
+
+    /** Square matrices with entries in [-1, 1] and 4 added to the diagonal: well-conditioned triangles. */
+    static final Sampler DIAGONALLY_DOMINANT = (r, t) -> matrices(r, t, (a, n) -> {
+        for (int i = 0; i < n; i++) {
+            a[i * n + i] += 4 * Math.signum(a[i * n + i] + 0.5);
+        }
+    });
+
+    /** Symmetric positive definite matrices {@code M M^T + n I}. */
+    static final Sampler SPD = (r, t) -> matrices(r, t, (a, n) -> {
+        double[] m = a.clone();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = i == j ? n : 0;
+                for (int k = 0; k < n; k++) {
+                    s += m[i * n + k] * m[j * n + k];
+                }
+                a[i * n + j] = s;
+            }
+        }
+    });
+
+    /** Symmetric matrices {@code (M + M^T) / 2}: distinct eigenvalues with probability one. */
+    static final Sampler SYMMETRIC = (r, t) -> matrices(r, t, (a, n) -> {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                double s = (a[i * n + j] + a[j * n + i]) / 2;
+                a[i * n + j] = s;
+                a[j * n + i] = s;
+            }
+        }
+    });
+
+    /** Draws entries in [-1, 1], then lets {@code shape} change each square matrix of the batch in place. */
+    private static Tensor matrices(Random r, Type t, java.util.function.ObjIntConsumer<double[]> shape) {
+        int n = t.shape().dim(t.rank() - 1);
+        double[] d = new double[Math.toIntExact(t.shape().size())];
+        for (int q = 0; q < d.length / (n * n); q++) {
+            double[] a = new double[n * n];
+            for (int k = 0; k < a.length; k++) {
+                a[k] = 2 * r.nextDouble() - 1;
+            }
+            shape.accept(a, n);
+            for (int k = 0; k < a.length; k++) {
+                d[q * n * n + k] = t.dtype().round(a[k]);
+            }
+        }
+        return new Tensor(t.dtype(), t.shape(), d);
     }
 
     /** An op applied to parameters of {@code inTypes}, each drawn by its sampler. */
@@ -50,12 +121,7 @@ final class OpTable {
         List<Tensor> sample(Random r) {
             List<Tensor> out = new ArrayList<>();
             for (int i = 0; i < inTypes.size(); i++) {
-                Type t = inTypes.get(i);
-                double[] d = new double[Math.toIntExact(t.shape().size())];
-                for (int k = 0; k < d.length; k++) {
-                    d[k] = t.dtype().round(samplers.get(i).next(r));
-                }
-                out.add(new Tensor(t.dtype(), t.shape(), d));
+                out.add(samplers.get(i).draw(r, inTypes.get(i)));
             }
             return out;
         }
@@ -178,7 +244,66 @@ final class OpTable {
             add(rows, "scan with an int32 counter", d, OpTable::counterScan);
             add(rows, "scan without xs", d, OpTable::powerScan);
         }
+        linalgRows(rows);
         return rows;
+    }
+
+    /** The linear-algebra ops and their helpers, over square, tall, wide and batched shapes. */
+    private static void linalgRows(List<Row> rows) {
+        List<DType> floats = List.of(DType.F64, DType.F32);
+        for (DType d : floats) {
+            add(rows, "gather_rows [4,3] by [2,0,3]", d, x -> new Case(new GatherRows(),
+                    List.of(Type.of(x, 4, 3), Type.of(DType.I32, 3)), List.of(ANY, indices(2, 0, 3))));
+            add(rows, "gather_rows [2,4,3] by [2,2]", d, x -> new Case(new GatherRows(),
+                    List.of(Type.of(x, 2, 4, 3), Type.of(DType.I32, 2, 2)), List.of(ANY, indices(3, 1))));
+            for (boolean lower : new boolean[] {true, false}) {
+                for (int offset : new int[] {-1, 0, 2}) {
+                    add(rows, "triangle lower=" + lower + " offset=" + offset + " [3,4]", d,
+                            x -> new Case(new Triangle(lower, offset), List.of(Type.of(x, 3, 4)), List.of(ANY)));
+                }
+            }
+            add(rows, "triangle [2,3,3]", d, x -> new Case(new Triangle(true, 0), List.of(Type.of(x, 2, 3, 3)), List.of(ANY)));
+            add(rows, "diag_part [3,4]", d, x -> new Case(new DiagPart(), List.of(Type.of(x, 3, 4)), List.of(ANY)));
+            add(rows, "diag_part [2,3,2]", d, x -> new Case(new DiagPart(), List.of(Type.of(x, 2, 3, 2)), List.of(ANY)));
+            add(rows, "diag_embed [3]", d, x -> new Case(new DiagEmbed(), List.of(Type.of(x, 3)), List.of(ANY)));
+            add(rows, "diag_embed [2,3]", d, x -> new Case(new DiagEmbed(), List.of(Type.of(x, 2, 3)), List.of(ANY)));
+            add(rows, "derivative_guard", d, x -> new Case(new DerivativeGuard(DerivativeGuard.Condition.DISTINCT_EIGENVALUES),
+                    List.of(Type.of(x, 2, 3), Type.of(x, 2, 3, 3)), List.of(ANY, ANY)));
+            for (int flags = 0; flags < 16; flags++) {
+                boolean left = (flags & 1) != 0;
+                boolean lower = (flags & 2) != 0;
+                boolean trans = (flags & 4) != 0;
+                boolean unit = (flags & 8) != 0;
+                String label = "triangular_solve left_side=" + left + " lower=" + lower + " transpose_a=" + trans
+                        + " unit_diagonal=" + unit;
+                add(rows, label, d, x -> new Case(new TriangularSolve(left, lower, trans, unit),
+                        List.of(Type.of(x, 3, 3), left ? Type.of(x, 3, 2) : Type.of(x, 2, 3)), List.of(DIAGONALLY_DOMINANT, ANY)));
+            }
+            add(rows, "triangular_solve [2,4,4] batch", d, x -> new Case(new TriangularSolve(true, true, false, false),
+                    List.of(Type.of(x, 2, 4, 4), Type.of(x, 2, 4, 3)), List.of(DIAGONALLY_DOMINANT, ANY)));
+            for (boolean sym : new boolean[] {true, false}) {
+                add(rows, "cholesky symmetrize_input=" + sym + " [4,4]", d,
+                        x -> new Case(new Cholesky(sym), List.of(Type.of(x, 4, 4)), List.of(SPD)));
+            }
+            add(rows, "cholesky [3,3,3] batch", d, x -> new Case(new Cholesky(true), List.of(Type.of(x, 3, 3, 3)), List.of(SPD)));
+            for (int[] shape : List.of(new int[] {1, 1}, new int[] {4, 4}, new int[] {5, 3}, new int[] {3, 5}, new int[] {3, 3, 3})) {
+                add(rows, "lu " + new Shape(shape), d, x -> new Case(new Lu(), List.of(Type.of(x, shape)), List.of(ANY)));
+                add(rows, "qr " + new Shape(shape), d, x -> new Case(new Qr(false), List.of(Type.of(x, shape)), List.of(ANY)));
+                add(rows, "svd " + new Shape(shape), d, x -> new Case(new Svd(false, true), List.of(Type.of(x, shape)), List.of(ANY)));
+                add(rows, "svd values only " + new Shape(shape), d,
+                        x -> new Case(new Svd(false, false), List.of(Type.of(x, shape)), List.of(ANY)));
+            }
+            add(rows, "qr full_matrices [5,3]", d, x -> new Case(new Qr(true), List.of(Type.of(x, 5, 3)), List.of(ANY)));
+            add(rows, "qr full_matrices [3,3]", d, x -> new Case(new Qr(true), List.of(Type.of(x, 3, 3)), List.of(ANY)));
+            add(rows, "svd full_matrices [3,3]", d, x -> new Case(new Svd(true, true), List.of(Type.of(x, 3, 3)), List.of(ANY)));
+            for (boolean lower : new boolean[] {true, false}) {
+                for (boolean sym : new boolean[] {true, false}) {
+                    add(rows, "eigh lower=" + lower + " symmetrize_input=" + sym + " [4,4]", d,
+                            x -> new Case(new Eigh(lower, sym), List.of(Type.of(x, 4, 4)), List.of(SYMMETRIC)));
+                }
+            }
+            add(rows, "eigh [2,3,3] batch", d, x -> new Case(new Eigh(true, true), List.of(Type.of(x, 2, 3, 3)), List.of(SYMMETRIC)));
+        }
     }
 
     private static void add(List<Row> rows, String label, DType d, Function<DType, Case> make) {
