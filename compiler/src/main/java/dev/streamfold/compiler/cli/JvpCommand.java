@@ -1,7 +1,6 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.ir.DType;
-import dev.streamfold.ir.Interpreter;
 import dev.streamfold.ir.IrParser;
 import dev.streamfold.ir.Jvp;
 import dev.streamfold.ir.NamedProgram;
@@ -49,8 +48,7 @@ final class JvpCommand {
             }
             return programJvp(Path.of(program), input);
         }
-        DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
-        throw new StreamfoldException("jvp: --op " + op + " (" + dtype.longName() + "): this build has no linear-algebra ops yet");
+        return LinalgJvp.run(op, DType.parseFloating(a.get("--dtype", "float64")), input);
     }
 
     /** {@code --program FILE --input FILE}: inputs and tangents by parameter name. */
@@ -101,35 +99,11 @@ final class JvpCommand {
             }
         }
         List<String> names = resultNames(np);
-        return render(names, jvp(p, List.of(inputs), java.util.Arrays.asList(tangents)));
-    }
-
-    /** Outputs and tangents (null where structurally zero) of {@code p} at {@code inputs}. */
-    record Evaluated(List<Tensor> outputs, List<Tensor> tangents) {}
-
-    /** Runs the JVP of {@code p}; a null tangent is a symbolic zero. */
-    static Evaluated jvp(Program p, List<Tensor> inputs, List<Tensor> tangents) {
-        boolean[] nonZero = new boolean[inputs.size()];
-        List<Tensor> args = new ArrayList<>(inputs);
-        for (int i = 0; i < nonZero.length; i++) {
-            nonZero[i] = tangents.get(i) != null;
-            if (nonZero[i]) {
-                args.add(tangents.get(i));
-            }
-        }
-        Jvp.Result r = Jvp.transform(p, nonZero, null);
-        List<Tensor> out = Interpreter.run(r.program(), args);
-        int n = p.results().size();
-        List<Tensor> dOut = new ArrayList<>();
-        int k = n;
-        for (int i = 0; i < n; i++) {
-            dOut.add(r.nonZeroOut()[i] ? out.get(k++) : null);
-        }
-        return new Evaluated(out.subList(0, n), dOut);
+        return render(names, Jvp.evaluate(p, List.of(inputs), java.util.Arrays.asList(tangents)));
     }
 
     /** {@code {"outputs": {...}, "tangents": {...}}} on one line. */
-    static String render(List<String> names, Evaluated e) {
+    static String render(List<String> names, Jvp.Evaluated e) {
         StringBuilder b = new StringBuilder("{\"outputs\": {");
         for (int i = 0; i < names.size(); i++) {
             b.append(i == 0 ? "" : ", ").append(Json.quote(names.get(i))).append(": ");
