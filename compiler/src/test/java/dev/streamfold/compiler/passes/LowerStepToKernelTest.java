@@ -22,7 +22,8 @@ class LowerStepToKernelTest {
         Var y = b.reduce(Reduce.Kind.SUM, b.diagEmbed(x), 1);
         StepProgram step = new StepProgram(b.build(y), 0, 0, slice);
         StreamfoldException e = assertThrows(StreamfoldException.class, () -> LowerStepToKernel.run(step));
-        assertEquals("cannot fuse diag_embed into a streaming step kernel (diagonal embeddings are not supported there)",
+        assertEquals(
+                "cannot fuse diag_embed into a streaming step kernel (diagonal embeddings are not supported there)",
                 e.getMessage());
     }
 }
