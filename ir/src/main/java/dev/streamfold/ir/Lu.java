@@ -13,7 +13,8 @@ import java.util.List;
  * <p>The factorization of a singular matrix is defined (a zero pivot column is left as it is, as
  * LAPACK does), but its derivative is not: the JVP program solves with the leading {@code k x k}
  * block of {@code U}, and that {@link TriangularSolve} refuses a zero on its diagonal, naming the
- * batch entry and the diagonal index.
+ * batch entry and the diagonal index. A single row ({@code m = 1}) is its own {@code U}, so its
+ * tangent is {@code dA} whatever its entries.
  */
 public record Lu() implements Op {
     @Override
@@ -37,8 +38,8 @@ public record Lu() implements Op {
                 new Type(DType.I32, Batched.withTrailing(a.shape(), 2, m)));
     }
 
-    // de Hoog, Anderssen and Lukas: from P dA = dL U + L dU, with L padded to [..., m, m] and U to
-    // [..., n, n] by identity blocks, X = L^-1 P dA U^-1 gives dL = L tril(X, -1), dU = triu(X) U.
+    // de Hoog, Anderssen and Lukas: from P dA = dL U + L dU, with L padded to [L1 0; L2 I] (tall)
+    // and U to [U1 U2; 0 I] (wide), X = L^-1 P dA U^-1 gives dL = L tril(X, -1), dU = triu(X) U.
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
         Var lu = outs.get(0);
@@ -51,6 +52,10 @@ public record Lu() implements Op {
         int m = type.shape().dim(r - 2);
         int n = type.shape().dim(r - 1);
         int k = Math.min(m, n);
+        if (m == 1) {
+            // One row is its own U (L = [1], no swaps): d lu = dA, even where dA's pivot is zero.
+            return List.of(t.get(0), zeroIntegers.get(0), zeroIntegers.get(1));
+        }
         Var permuted = b.gatherRows(b.instantiate(t.get(0)), outs.get(2));
         Var lower = b.tril(block(b, lu, 0, m, 0, k), -1);
         if (m > k) {
@@ -76,6 +81,9 @@ public record Lu() implements Op {
         int r = x.type().rank();
         int[] start = new int[r];
         int[] limit = x.type().shape().dims();
+        if (r0 == 0 && c0 == 0 && r1 == limit[r - 2] && c1 == limit[r - 1]) {
+            return x;
+        }
         start[r - 2] = r0;
         limit[r - 2] = r1;
         start[r - 1] = c0;

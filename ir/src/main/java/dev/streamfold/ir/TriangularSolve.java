@@ -28,8 +28,8 @@ public record TriangularSolve(boolean leftSide, boolean lower, boolean transpose
             throw new IllegalArgumentException("triangular_solve needs square matrices A, got " + a);
         }
         if (rhs.rank() != r || rhs.dtype() != a.dtype()) {
-            throw new IllegalArgumentException("triangular_solve needs A and B of one rank and dtype, got " + a + " and "
-                    + rhs);
+            throw new IllegalArgumentException(
+                    "triangular_solve needs A and B of one rank and dtype, got " + a + " and " + rhs);
         }
         Batched.requireSameBatch(this, a, rhs, r - 2);
         int shared = rhs.shape().dim(leftSide ? r - 2 : r - 1);

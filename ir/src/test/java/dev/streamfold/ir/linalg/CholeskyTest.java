@@ -131,7 +131,8 @@ class CholeskyTest {
         StreamfoldException e = assertThrows(StreamfoldException.class, () -> new Cholesky(true).evaluate(List.of(a)));
         assertEquals("cholesky: matrix 2 of the batch is not positive definite (pivot 1 is -3.0)", e.getMessage());
         Tensor negative = Tensor.of(DType.F64, new Shape(1, 1), -0.25);
-        StreamfoldException f = assertThrows(StreamfoldException.class, () -> new Cholesky(false).evaluate(List.of(negative)));
+        StreamfoldException f =
+                assertThrows(StreamfoldException.class, () -> new Cholesky(false).evaluate(List.of(negative)));
         assertEquals("cholesky: matrix 0 of the batch is not positive definite (pivot 0 is -0.25)", f.getMessage());
     }
 

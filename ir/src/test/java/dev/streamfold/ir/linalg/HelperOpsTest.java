@@ -37,14 +37,16 @@ class HelperOpsTest {
         Tensor idx = Tensor.of(DType.I32, new Shape(2, 4), 2, 0, 0, 1, 1, 2, 2, 2);
         Tensor out = new GatherRows().evaluate(List.of(x, idx)).get(0);
         assertEquals(new Shape(2, 4, 2), out.shape());
-        assertArrayEquals(new double[] {20, 21, 0, 1, 0, 1, 10, 11, 110, 111, 120, 121, 120, 121, 120, 121}, out.raw());
+        double[] expected = {20, 21, 0, 1, 0, 1, 10, 11, 110, 111, 120, 121, 120, 121, 120, 121};
+        assertArrayEquals(expected, out.raw());
     }
 
     @Test
     void gatherRowsRefusesAnIndexOutOfRange() {
         Tensor x = Tensor.of(DType.F64, new Shape(2, 2, 1), 1, 2, 3, 4);
         Tensor idx = Tensor.of(DType.I32, new Shape(2, 2), 0, 1, 1, 2);
-        StreamfoldException e = assertThrows(StreamfoldException.class, () -> new GatherRows().evaluate(List.of(x, idx)));
+        StreamfoldException e =
+                assertThrows(StreamfoldException.class, () -> new GatherRows().evaluate(List.of(x, idx)));
         assertEquals("gather_rows: index 2 at row 1 of matrix 1 of the batch is outside [0, 2)", e.getMessage());
     }
 
@@ -58,18 +60,22 @@ class HelperOpsTest {
         assertEquals("gather_rows needs an i32 index of rank 1 for f64[3,3], got f64[3]", f.getMessage());
     }
 
+    private static double[] masked(boolean lower, int offset, Tensor x) {
+        return new Triangle(lower, offset).evaluate(List.of(x)).get(0).raw();
+    }
+
     @Test
     void triangleKeepsTheBandNamedByOffset() {
         Tensor m = Tensor.of(DType.F64, new Shape(3, 3), 1, 2, 3, 4, 5, 6, 7, 8, 9);
-        assertArrayEquals(new double[] {1, 0, 0, 4, 5, 0, 7, 8, 9}, new Triangle(true, 0).evaluate(List.of(m)).get(0).raw());
-        assertArrayEquals(new double[] {0, 0, 0, 4, 0, 0, 7, 8, 0}, new Triangle(true, -1).evaluate(List.of(m)).get(0).raw());
-        assertArrayEquals(new double[] {1, 2, 0, 4, 5, 6, 7, 8, 9}, new Triangle(true, 1).evaluate(List.of(m)).get(0).raw());
-        assertArrayEquals(new double[] {1, 2, 3, 0, 5, 6, 0, 0, 9}, new Triangle(false, 0).evaluate(List.of(m)).get(0).raw());
-        assertArrayEquals(new double[] {0, 2, 3, 0, 0, 6, 0, 0, 0}, new Triangle(false, 1).evaluate(List.of(m)).get(0).raw());
-        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 0, 8, 9}, new Triangle(false, -1).evaluate(List.of(m)).get(0).raw());
+        assertArrayEquals(new double[] {1, 0, 0, 4, 5, 0, 7, 8, 9}, masked(true, 0, m));
+        assertArrayEquals(new double[] {0, 0, 0, 4, 0, 0, 7, 8, 0}, masked(true, -1, m));
+        assertArrayEquals(new double[] {1, 2, 0, 4, 5, 6, 7, 8, 9}, masked(true, 1, m));
+        assertArrayEquals(new double[] {1, 2, 3, 0, 5, 6, 0, 0, 9}, masked(false, 0, m));
+        assertArrayEquals(new double[] {0, 2, 3, 0, 0, 6, 0, 0, 0}, masked(false, 1, m));
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 0, 8, 9}, masked(false, -1, m));
         // Rectangular and batched: each matrix masked alike.
         Tensor b = Tensor.of(DType.F64, new Shape(2, 2, 3), 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6);
-        assertArrayEquals(new double[] {1, 0, 0, 4, 5, 0, 1, 0, 0, 4, 5, 0}, new Triangle(true, 0).evaluate(List.of(b)).get(0).raw());
+        assertArrayEquals(new double[] {1, 0, 0, 4, 5, 0, 1, 0, 0, 4, 5, 0}, masked(true, 0, b));
     }
 
     @Test
@@ -112,8 +118,8 @@ class HelperOpsTest {
         assertTrue(text.contains("gather_rows %3, %1"), text);
         assertTrue(text.contains("diag_part %4"), text);
         assertTrue(text.contains("diag_embed %5"), text);
-        assertTrue(text.contains("triangular_solve{left_side=false lower=true transpose_a=true unit_diagonal=false} %0, %4"),
-                text);
+        assertTrue(text.contains(
+                "triangular_solve{left_side=false lower=true transpose_a=true unit_diagonal=false} %0, %4"), text);
     }
 
     @Test
@@ -136,7 +142,8 @@ class HelperOpsTest {
                 idx[k] = rnd.nextInt(dims[r - 2]);
             }
             Tensor index = new Tensor(DType.I32, is, idx);
-            List<Tensor> t = FiniteDifferences.check(new GatherRows(), List.of(x, index), Arrays.asList(dx, null), 1e-9);
+            List<Tensor> t =
+                    FiniteDifferences.check(new GatherRows(), List.of(x, index), Arrays.asList(dx, null), 1e-9);
             assertEquals(new GatherRows().evaluate(List.of(dx, index)).get(0), t.get(0));
             Tensor v = Dense.gaussian(rnd, Arrays.copyOf(dims, r - 1));
             Tensor dv = Dense.gaussian(rnd, Arrays.copyOf(dims, r - 1));

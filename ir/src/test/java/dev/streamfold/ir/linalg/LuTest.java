@@ -141,6 +141,14 @@ class LuTest {
     }
 
     @Test
+    void aSingleRowWithAZeroPivotStillHasATangent() {
+        Tensor a = Tensor.of(DType.F64, new Shape(2, 1, 3), 0, 1, 2, 3, 0, 1);
+        Tensor da = Tensor.of(DType.F64, new Shape(2, 1, 3), 1, 2, 3, 4, 5, 6);
+        List<Tensor> t = FiniteDifferences.check(new Lu(), List.of(a), Arrays.asList(da), 1e-9);
+        assertEquals(da, t.get(0));
+    }
+
+    @Test
     void aZeroColumnIsLeftInPlaceAsLapackDoes() {
         Tensor a = Tensor.of(DType.F64, new Shape(2, 2), 0, 1, 0, 2);
         List<Tensor> out = new Lu().evaluate(List.of(a));
