@@ -88,6 +88,33 @@ final class BatchedMatrix {
         return batchSize == 1 ? "the matrix" : "matrix " + index + " of the batch";
     }
 
+    /**
+     * The binary exponent {@code e} with {@code 2^e <= max |a_ij| < 2^(e+1)} (0 for a zero matrix):
+     * decompositions factor {@code 2^-e a}, exactly scaled, so that sums of squares neither overflow
+     * nor underflow.
+     */
+    static int exponent(double[][] a) {
+        double largest = 0;
+        for (double[] row : a) {
+            for (double x : row) {
+                largest = Math.max(largest, Math.abs(x));
+            }
+        }
+        return largest == 0 ? 0 : Math.getExponent(largest);
+    }
+
+    /** {@code 2^e a}. */
+    static double[][] scaled(double[][] a, int e) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = new double[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                c[i][j] = Math.scalb(a[i][j], e);
+            }
+        }
+        return c;
+    }
+
     /** The transpose of {@code a}. */
     static double[][] transpose(double[][] a) {
         int rows = a.length;

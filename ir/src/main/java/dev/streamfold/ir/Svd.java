@@ -126,13 +126,18 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
     static Factors factor(double[][] a, boolean full, int index, int batchSize) {
         int m = a.length;
         int n = m == 0 ? 0 : a[0].length;
+        int e = BatchedMatrix.exponent(a);
+        double[][] x = BatchedMatrix.scaled(a, -e);
+        Factors f;
         if (m < n) {
-            Factors t = tall(BatchedMatrix.transpose(a), full, index, batchSize);
-            Factors f = new Factors(t.v(), t.s(), t.u());
-            normalizeSigns(f);
-            return f;
+            Factors t = tall(BatchedMatrix.transpose(x), full, index, batchSize);
+            f = new Factors(t.v(), t.s(), t.u());
+        } else {
+            f = tall(x, full, index, batchSize);
         }
-        Factors f = tall(a, full, index, batchSize);
+        for (int j = 0; j < f.s().length; j++) {
+            f.s()[j] = Math.scalb(f.s()[j], e);
+        }
         normalizeSigns(f);
         return f;
     }

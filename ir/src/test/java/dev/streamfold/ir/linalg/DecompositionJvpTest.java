@@ -34,6 +34,9 @@ class DecompositionJvpTest {
                 Arguments.of(new Qr(false), new int[] {4, 6}),
                 Arguments.of(new Qr(false), new int[] {3, 6, 4}),
                 Arguments.of(new Qr(false), new int[] {3, 4, 6}),
+                Arguments.of(new Qr(false), new int[] {16, 16}),
+                Arguments.of(new Qr(false), new int[] {1, 3}),
+                Arguments.of(new Qr(false), new int[] {3, 1}),
                 Arguments.of(new Qr(true), new int[] {5, 5}),
                 Arguments.of(new Qr(true), new int[] {4, 6}),
                 Arguments.of(new Qr(true), new int[] {6, 4}),
@@ -47,6 +50,9 @@ class DecompositionJvpTest {
                 Arguments.of(new Svd(false, true), new int[] {4, 6}),
                 Arguments.of(new Svd(false, true), new int[] {3, 6, 4}),
                 Arguments.of(new Svd(false, true), new int[] {3, 4, 6}),
+                Arguments.of(new Svd(false, true), new int[] {8, 8}),
+                Arguments.of(new Svd(false, true), new int[] {1, 3}),
+                Arguments.of(new Svd(false, true), new int[] {3, 1}),
                 Arguments.of(new Svd(true, true), new int[] {4, 4}),
                 Arguments.of(new Svd(false, false), new int[] {6, 4}),
                 Arguments.of(new Svd(false, false), new int[] {4, 6}),
@@ -61,7 +67,8 @@ class DecompositionJvpTest {
                 Arguments.of(new Eigh(false, false), new int[] {5, 5}),
                 Arguments.of(new Eigh(true, true), new int[] {3, 4, 4}),
                 Arguments.of(new Eigh(false, false), new int[] {3, 4, 4}),
-                Arguments.of(new Eigh(true, true), new int[] {8, 8}));
+                Arguments.of(new Eigh(true, true), new int[] {8, 8}),
+                Arguments.of(new Eigh(false, false), new int[] {16, 16}));
     }
 
     @ParameterizedTest
