@@ -1,22 +1,12 @@
 package dev.streamfold.ir;
 
-import java.util.Arrays;
-
 /**
- * Helpers for the reference evaluators of the decompositions: arrays of shape {@code [..., m, n]}
- * seen as a batch of row-major {@code m x n} matrices, and their shape rules.
+ * Helpers for the reference evaluators of the decompositions, which see arrays of shape {@code
+ * [..., m, n]} as batches of row-major {@code m x n} matrices.
  */
 final class BatchedMatrix {
     private BatchedMatrix() {}
 
-    /** The number of matrices in an array of shape {@code [..., rows, cols]}. */
-    static int count(Shape s) {
-        int n = 1;
-        for (int i = 0; i < s.rank() - 2; i++) {
-            n *= s.dim(i);
-        }
-        return n;
-    }
 
     /** Matrix {@code index} of a batch of {@code rows x cols} matrices held in {@code data}. */
     static double[][] read(double[] data, int index, int rows, int cols) {
@@ -47,25 +37,7 @@ final class BatchedMatrix {
         }
     }
 
-    /** The batch axes of {@code s} (all but the last two) followed by {@code tail}. */
-    static Shape batchShape(Shape s, int... tail) {
-        int[] d = Arrays.copyOf(s.dims(), s.rank() - 2 + tail.length);
-        System.arraycopy(tail, 0, d, s.rank() - 2, tail.length);
-        return new Shape(d);
-    }
 
-    /**
-     * Checks that {@code t} is a floating-point array of rank at least 2 and returns it.
-     *
-     * @throws IllegalArgumentException naming the op when it is not
-     */
-    static Type requireMatrices(Op op, Type t) {
-        if (t.rank() < 2 || !t.dtype().isFloating()) {
-            throw new IllegalArgumentException(
-                    op.name() + " needs a floating-point array of shape [..., m, n], got " + t);
-        }
-        return t;
-    }
 
     /**
      * Refuses a non-finite entry of a matrix about to be decomposed.

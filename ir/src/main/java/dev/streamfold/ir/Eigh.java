@@ -23,12 +23,13 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int n = a.shape().dim(a.shape().rank() - 1);
         if (a.shape().dim(a.rank() - 2) != n) {
             throw new IllegalArgumentException("eigh needs square matrices [..., n, n], got " + a);
         }
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), n)), a);
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, n)), a);
     }
 
     /**
@@ -70,7 +71,7 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
         Tensor a = ins.get(0);
         List<Type> types = outTypes(List.of(a.type()));
         int n = a.shape().dim(a.shape().rank() - 1);
-        int count = BatchedMatrix.count(a.shape());
+        int count = Batched.count(a.shape(), 2);
         double[] w = new double[Math.toIntExact(types.get(0).shape().size())];
         double[] v = new double[Math.toIntExact(types.get(1).shape().size())];
         for (int i = 0; i < count; i++) {

@@ -24,12 +24,13 @@ public record Qr(boolean fullMatrices) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int m = a.shape().dim(a.rank() - 2);
         int n = a.shape().dim(a.rank() - 1);
         int k = fullMatrices ? m : Math.min(m, n);
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), m, k)),
-                a.withShape(BatchedMatrix.batchShape(a.shape(), k, n)));
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, m, k)),
+                a.withShape(Batched.withTrailing(a.shape(), 2, k, n)));
     }
 
     /**
@@ -90,7 +91,7 @@ public record Qr(boolean fullMatrices) implements Op {
         Shape s = a.shape();
         int m = s.dim(s.rank() - 2);
         int n = s.dim(s.rank() - 1);
-        int count = BatchedMatrix.count(s);
+        int count = Batched.count(s, 2);
         double[] q = new double[Math.toIntExact(types.get(0).shape().size())];
         double[] r = new double[Math.toIntExact(types.get(1).shape().size())];
         for (int i = 0; i < count; i++) {

@@ -25,16 +25,17 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int m = a.shape().dim(a.rank() - 2);
         int n = a.shape().dim(a.rank() - 1);
         int k = Math.min(m, n);
-        Type s = a.withShape(BatchedMatrix.batchShape(a.shape(), k));
+        Type s = a.withShape(Batched.withTrailing(a.shape(), 2, k));
         if (!computeUv) {
             return List.of(s);
         }
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), m, fullMatrices ? m : k)), s,
-                a.withShape(BatchedMatrix.batchShape(a.shape(), fullMatrices ? n : k, n)));
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, m, fullMatrices ? m : k)), s,
+                a.withShape(Batched.withTrailing(a.shape(), 2, fullMatrices ? n : k, n)));
     }
 
     /**
@@ -97,7 +98,7 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
         Shape sh = a.shape();
         int m = sh.dim(sh.rank() - 2);
         int n = sh.dim(sh.rank() - 1);
-        int count = BatchedMatrix.count(sh);
+        int count = Batched.count(sh, 2);
         double[][] out = new double[types.size()][];
         for (int i = 0; i < out.length; i++) {
             out[i] = new double[Math.toIntExact(types.get(i).shape().size())];
