@@ -7,7 +7,6 @@ package dev.streamfold.ir;
 final class BatchedMatrix {
     private BatchedMatrix() {}
 
-
     /** Matrix {@code index} of a batch of {@code rows x cols} matrices held in {@code data}. */
     static double[][] read(double[] data, int index, int rows, int cols) {
         double[][] a = new double[rows][cols];

@@ -84,6 +84,72 @@ class DecompositionJvpTest {
         FiniteDifferences.check(op, List.of(a), List.of(da), TOLERANCE);
     }
 
+    static Stream<Arguments> secondOrderCases() {
+        return Stream.of(Arguments.of(new Qr(false), new int[] {5, 3}), Arguments.of(new Qr(false), new int[] {3, 5}),
+                Arguments.of(new Qr(true), new int[] {5, 3}), Arguments.of(new Svd(false, true), new int[] {5, 3}),
+                Arguments.of(new Svd(false, true), new int[] {3, 5}), Arguments.of(new Svd(false, false), new int[] {4, 4}),
+                Arguments.of(new Eigh(true, true), new int[] {4, 4}), Arguments.of(new Eigh(false, false), new int[] {4, 4}));
+    }
+
+    /** The JVP programs are IR programs too: their own JVP (second derivatives) matches finite differences. */
+    @ParameterizedTest
+    @MethodSource("secondOrderCases")
+    void jvpProgramsDifferentiateAgain(Op op, int[] dims) {
+        Tensor a = spreadDiagonal(Matrices.random(303, dims), 2.0);
+        Tensor da = Matrices.random(404, dims);
+        Tensor e = Matrices.random(505, dims);
+        Program first = Jvp.transform(FiniteDifferences.oneOp(op, List.of(a)), new boolean[] {true}, null).program();
+        Jvp.Result second = Jvp.transform(first, new boolean[] {true, false}, null);
+        List<Tensor> run = Interpreter.run(second.program(), List.of(a, da, e));
+        int results = first.results().size();
+        int next = results;
+        for (int k = 0; k < results; k++) {
+            if (!second.nonZeroOut()[k]) {
+                continue;
+            }
+            double[] got = run.get(next++).raw();
+            double[] expect = centralDifference(first, a, da, e, k);
+            double scale = 1;
+            for (double x : expect) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(expect[i], got[i], 1e-7 * scale, op + " result " + k + " entry " + i);
+            }
+        }
+        assertEquals(results, next - results, "every result of the JVP program of " + op + " depends on A");
+    }
+
+    /** Richardson-extrapolated central difference of result {@code k} of {@code p(a, da)} along {@code e}. */
+    private static double[] centralDifference(Program p, Tensor a, Tensor da, Tensor e, int k) {
+        double h = 1e-3;
+        double[] coarse = difference(p, a, da, e, k, h);
+        double[] fine = difference(p, a, da, e, k, h / 2);
+        double[] z = new double[coarse.length];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (4 * fine[i] - coarse[i]) / 3;
+        }
+        return z;
+    }
+
+    private static double[] difference(Program p, Tensor a, Tensor da, Tensor e, int k, double h) {
+        double[] plus = Interpreter.run(p, List.of(shifted(a, e, h), da)).get(k).raw();
+        double[] minus = Interpreter.run(p, List.of(shifted(a, e, -h), da)).get(k).raw();
+        double[] z = new double[plus.length];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (plus[i] - minus[i]) / (2 * h);
+        }
+        return z;
+    }
+
+    private static Tensor shifted(Tensor a, Tensor e, double h) {
+        double[] d = a.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] += h * e.raw()[i];
+        }
+        return new Tensor(a.dtype(), a.shape(), d);
+    }
+
     @Test
     void eighWithoutSymmetrizingIgnoresTheTangentOfTheUnreadTriangle() {
         Tensor a = spreadDiagonal(Matrices.random(7, 4, 4), 2.0);
