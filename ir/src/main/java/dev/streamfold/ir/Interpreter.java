@@ -103,6 +103,8 @@ public final class Interpreter {
             case DiagPart d -> d.evaluate(in);
             case DiagEmbed d -> d.evaluate(in);
             case TriangularSolve t -> t.evaluate(in);
+            case Cholesky c -> c.evaluate(in);
+            case Lu l -> l.evaluate(in);
             case Qr q -> q.evaluate(in);
             case Svd s -> s.evaluate(in);
             case Eigh e -> e.evaluate(in);

@@ -30,6 +30,8 @@ public sealed interface Op
                 DiagPart,
                 DiagEmbed,
                 TriangularSolve,
+                Cholesky,
+                Lu,
                 Qr,
                 Svd,
                 Eigh,

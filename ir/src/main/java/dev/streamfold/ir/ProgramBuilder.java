@@ -243,6 +243,16 @@ public class ProgramBuilder {
         return emit1(new TriangularSolve(leftSide, lower, transposeA, unitDiagonal), a, rhs);
     }
 
+    /** The Cholesky factor of {@code a}; see {@link Cholesky}. */
+    public Var cholesky(Var a, boolean symmetrizeInput) {
+        return emit1(new Cholesky(symmetrizeInput), a);
+    }
+
+    /** The outputs {@code lu}, {@code pivots}, {@code permutation} of {@code a}'s LU decomposition; see {@link Lu}. */
+    public List<Var> lu(Var a) {
+        return emit(new Lu(), List.of(a));
+    }
+
     /** Emits a scan; inputs are consts, then carries, then xs, as {@link Scan} describes. */
     public List<Var> scan(Program body, int length, List<Var> consts, List<Var> carries, List<Var> xs, boolean reverse) {
         List<Var> ins = new ArrayList<>(consts);

@@ -46,19 +46,8 @@ final class FiniteDifferences {
      */
     static List<Tensor> check(Op op, List<Tensor> primals, List<Tensor> tangents, double tolerance) {
         Program p = oneOp(op, primals);
-        boolean[] nonZeroIn = new boolean[primals.size()];
-        List<Tensor> args = new ArrayList<>(primals);
-        for (int i = 0; i < nonZeroIn.length; i++) {
-            nonZeroIn[i] = tangents.get(i) != null;
-        }
-        for (int i = 0; i < nonZeroIn.length; i++) {
-            if (nonZeroIn[i]) {
-                args.add(tangents.get(i));
-            }
-        }
-        Jvp.Result jvp = Jvp.transform(p, nonZeroIn, null);
-        Verifier.verify(jvp.program());
-        List<Tensor> run = Interpreter.run(jvp.program(), args);
+        Jvp.Result jvp = transform(p, tangents);
+        List<Tensor> run = Interpreter.run(jvp.program(), arguments(primals, tangents));
         List<Tensor> direct = Interpreter.run(p, primals);
         int nOut = p.results().size();
         for (int k = 0; k < nOut; k++) {
@@ -102,6 +91,42 @@ final class FiniteDifferences {
             }
         }
         return result;
+    }
+
+    /**
+     * The tangents of {@code op}'s outputs computed by its verified JVP program, in the dtype of the
+     * inputs, with zeros where a tangent is symbolic.
+     */
+    static List<Tensor> tangents(Op op, List<Tensor> primals, List<Tensor> tangents) {
+        Program p = oneOp(op, primals);
+        Jvp.Result jvp = transform(p, tangents);
+        List<Tensor> run = Interpreter.run(jvp.program(), arguments(primals, tangents));
+        List<Tensor> out = new ArrayList<>();
+        int next = p.results().size();
+        for (int k = 0; k < p.results().size(); k++) {
+            out.add(jvp.nonZeroOut()[k] ? run.get(next++) : Tensor.zeros(run.get(k).type()));
+        }
+        return out;
+    }
+
+    private static Jvp.Result transform(Program p, List<Tensor> tangents) {
+        boolean[] nonZeroIn = new boolean[tangents.size()];
+        for (int i = 0; i < nonZeroIn.length; i++) {
+            nonZeroIn[i] = tangents.get(i) != null;
+        }
+        Jvp.Result jvp = Jvp.transform(p, nonZeroIn, null);
+        Verifier.verify(jvp.program());
+        return jvp;
+    }
+
+    private static List<Tensor> arguments(List<Tensor> primals, List<Tensor> tangents) {
+        List<Tensor> args = new ArrayList<>(primals);
+        for (Tensor t : tangents) {
+            if (t != null) {
+                args.add(t);
+            }
+        }
+        return args;
     }
 
     /** Asserts that {@code actual} matches {@code expected} within {@code tolerance} in every entry. */

@@ -114,9 +114,9 @@ class TriangularSolveTest {
                 Tensor b = Dense.gaussian(rnd, rhsDims(op, dims, 2));
                 Tensor da = Dense.gaussian(rnd, dims);
                 Tensor db = Dense.gaussian(rnd, b.shape().dims());
-                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, db), 1e-8);
-                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, null), 1e-8);
-                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(null, db), 1e-8);
+                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, db), 1e-9);
+                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, null), 1e-9);
+                FiniteDifferences.check(op, List.of(a, b), Arrays.asList(null, db), 1e-9);
             }
         }
     }
@@ -136,7 +136,7 @@ class TriangularSolveTest {
                 }
             }
             Tensor da = new Tensor(DType.F64, new Shape(dims), unread);
-            List<Tensor> t = FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, null), 1e-8);
+            List<Tensor> t = FiniteDifferences.check(op, List.of(a, b), Arrays.asList(da, null), 1e-9);
             FiniteDifferences.assertClose(Tensor.zeros(b.type()), t.get(0), 0.0, op.toString());
         }
     }
