@@ -35,8 +35,9 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
     /**
      * First-order perturbation of distinct eigenpairs (Giles, NA-08-01): with {@code dA} the tangent
      * of the matrix decomposed and {@code P = V^T dA V}, {@code dw = diag(P)} and {@code dV = V (F o
-     * P)}, {@code F_ij = 1 / (w_j - w_i)} off the diagonal and zero on it. A {@link DerivativeGuard}
-     * refuses repeated eigenvalues.
+     * P)}, {@code F_ij = 1 / (w_j - w_i)} off the diagonal and zero on it. {@code dA} is the tangent
+     * symmetrized, or its read triangle mirrored, as the primal reads {@code A}. A {@link
+     * DerivativeGuard} refuses repeated eigenvalues.
      */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {

@@ -38,8 +38,10 @@ public record Qr(boolean fullMatrices) implements Op {
      * qr_jvp_rule}): for {@code m >= n}, with {@code X = dA R^-1} and {@code C = Q^T X}, {@code dQ = Q
      * (W - C) + X} and {@code dR = (C - W) R}, {@code W = tril(C, -1) - tril(C, -1)^T}. For {@code m <
      * n}, {@code A = [A1 A2]}: the rule above for {@code A1 = Q R1}, and {@code dR2 = dQ^T A2 + Q^T
-     * dA2}. A {@link DerivativeGuard} refuses a zero on the diagonal of {@code r} (a rank-deficient
-     * block), where the derivative does not exist.
+     * dA2}. With {@code fullMatrices} and {@code m > n}, the first {@code n} columns of {@code q} follow
+     * the rule above and the complement columns are differentiated through the Householder
+     * construction ({@link HouseholderTangent}). A {@link DerivativeGuard} refuses a zero on the
+     * diagonal of {@code r} (a rank-deficient block), where the derivative does not exist.
      */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {

@@ -1,5 +1,6 @@
 package dev.streamfold.ir.linalg;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -214,11 +215,23 @@ class DecompositionJvpTest {
         assertEquals(expect, refusal(new Qr(false), Tensor.matrix(DType.F64, new double[][] {{1, 0, 3}, {0, 0, 5}})));
     }
 
+    @Test
+    void float32RefusalsUseTheFloat32Gap() {
+        Tensor a = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, (float) (1 + 1e-6)}});
+        assertEquals("eigh: the matrix has repeated eigenvalues 1.0 and 1.0000009536743164 (relative gap 9.5e-07 < 1e-05);"
+                + " the derivative does not exist", refusal(new Eigh(true, true), a));
+        Tensor apart = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, 1.001}});
+        Program p = FiniteDifferences.oneOp(new Eigh(true, true), List.of(apart));
+        Jvp.Result jvp = Jvp.transform(p, new boolean[] {true}, null);
+        Tensor da = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, 2}});
+        assertArrayEquals(new double[] {1, 2}, Interpreter.run(jvp.program(), List.of(apart, da)).get(2).raw(), 1e-6);
+    }
+
     /** The message of the refusal when the JVP program of {@code op} runs at {@code a}. */
     private static String refusal(Op op, Tensor a) {
         Program p = FiniteDifferences.oneOp(op, List.of(a));
         Jvp.Result jvp = Jvp.transform(p, new boolean[] {true}, null);
-        Tensor da = Matrices.random(5, a.shape().dims());
+        Tensor da = Matrices.random(5, a.shape().dims()).astype(a.dtype());
         return assertThrows(StreamfoldException.class, () -> Interpreter.run(jvp.program(), List.of(a, da)))
                 .getMessage();
     }
