@@ -1,22 +1,11 @@
 package dev.streamfold.ir;
 
-import java.util.Arrays;
-
 /**
- * Helpers for the reference evaluators of the decompositions: arrays of shape {@code [..., m, n]}
- * seen as a batch of row-major {@code m x n} matrices, and their shape rules.
+ * Helpers for the reference evaluators of the decompositions, which see arrays of shape {@code
+ * [..., m, n]} as batches of row-major {@code m x n} matrices.
  */
 final class BatchedMatrix {
     private BatchedMatrix() {}
-
-    /** The number of matrices in an array of shape {@code [..., rows, cols]}. */
-    static int count(Shape s) {
-        int n = 1;
-        for (int i = 0; i < s.rank() - 2; i++) {
-            n *= s.dim(i);
-        }
-        return n;
-    }
 
     /** Matrix {@code index} of a batch of {@code rows x cols} matrices held in {@code data}. */
     static double[][] read(double[] data, int index, int rows, int cols) {
@@ -47,25 +36,7 @@ final class BatchedMatrix {
         }
     }
 
-    /** The batch axes of {@code s} (all but the last two) followed by {@code tail}. */
-    static Shape batchShape(Shape s, int... tail) {
-        int[] d = Arrays.copyOf(s.dims(), s.rank() - 2 + tail.length);
-        System.arraycopy(tail, 0, d, s.rank() - 2, tail.length);
-        return new Shape(d);
-    }
 
-    /**
-     * Checks that {@code t} is a floating-point array of rank at least 2 and returns it.
-     *
-     * @throws IllegalArgumentException naming the op when it is not
-     */
-    static Type requireMatrices(Op op, Type t) {
-        if (t.rank() < 2 || !t.dtype().isFloating()) {
-            throw new IllegalArgumentException(
-                    op.name() + " needs a floating-point array of shape [..., m, n], got " + t);
-        }
-        return t;
-    }
 
     /**
      * Refuses a non-finite entry of a matrix about to be decomposed.
@@ -86,6 +57,33 @@ final class BatchedMatrix {
     /** "the matrix" for a lone matrix, "matrix i of the batch" otherwise. */
     static String which(int index, int batchSize) {
         return batchSize == 1 ? "the matrix" : "matrix " + index + " of the batch";
+    }
+
+    /**
+     * The binary exponent {@code e} with {@code 2^e <= max |a_ij| < 2^(e+1)} (0 for a zero matrix):
+     * decompositions factor {@code 2^-e a}, exactly scaled, so that sums of squares neither overflow
+     * nor underflow.
+     */
+    static int exponent(double[][] a) {
+        double largest = 0;
+        for (double[] row : a) {
+            for (double x : row) {
+                largest = Math.max(largest, Math.abs(x));
+            }
+        }
+        return largest == 0 ? 0 : Math.getExponent(largest);
+    }
+
+    /** {@code 2^e a}. */
+    static double[][] scaled(double[][] a, int e) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = new double[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                c[i][j] = Math.scalb(a[i][j], e);
+            }
+        }
+        return c;
     }
 
     /** The transpose of {@code a}. */

@@ -23,19 +23,21 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int n = a.shape().dim(a.shape().rank() - 1);
         if (a.shape().dim(a.rank() - 2) != n) {
             throw new IllegalArgumentException("eigh needs square matrices [..., n, n], got " + a);
         }
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), n)), a);
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, n)), a);
     }
 
     /**
      * First-order perturbation of distinct eigenpairs (Giles, NA-08-01): with {@code dA} the tangent
      * of the matrix decomposed and {@code P = V^T dA V}, {@code dw = diag(P)} and {@code dV = V (F o
-     * P)}, {@code F_ij = 1 / (w_j - w_i)} off the diagonal and zero on it. A {@link DerivativeGuard}
-     * refuses repeated eigenvalues.
+     * P)}, {@code F_ij = 1 / (w_j - w_i)} off the diagonal and zero on it. {@code dA} is the tangent
+     * symmetrized, or its read triangle mirrored, as the primal reads {@code A}. A {@link
+     * DerivativeGuard} refuses repeated eigenvalues.
      */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
@@ -70,17 +72,30 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
         Tensor a = ins.get(0);
         List<Type> types = outTypes(List.of(a.type()));
         int n = a.shape().dim(a.shape().rank() - 1);
-        int count = BatchedMatrix.count(a.shape());
+        int count = Batched.count(a.shape(), 2);
         double[] w = new double[Math.toIntExact(types.get(0).shape().size())];
         double[] v = new double[Math.toIntExact(types.get(1).shape().size())];
         for (int i = 0; i < count; i++) {
-            double[][] x = symmetric(BatchedMatrix.read(a.raw(), i, n, n));
-            BatchedMatrix.requireFinite(name(), x, i, count);
+            double[][] x = BatchedMatrix.read(a.raw(), i, n, n);
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < n; c++) {
+                    if (reads(r, c) && !Double.isFinite(x[r][c])) {
+                        throw new StreamfoldException(name() + ": " + BatchedMatrix.which(i, count)
+                                + " has the non-finite entry " + x[r][c] + " at [" + r + ", " + c + "]");
+                    }
+                }
+            }
+            x = symmetric(x);
             Factors f = factor(x, i, count);
             BatchedMatrix.write(f.w(), w, i, a.dtype());
             BatchedMatrix.write(f.v(), v, i, a.dtype());
         }
         return List.of(new Tensor(a.dtype(), types.get(0).shape(), w), new Tensor(a.dtype(), types.get(1).shape(), v));
+    }
+
+    /** Whether entry {@code [row, col]} of the input is read. */
+    private boolean reads(int row, int col) {
+        return symmetrizeInput || (lower ? row >= col : row <= col);
     }
 
     /** The symmetric matrix this op decomposes for the input {@code a}. */
@@ -109,10 +124,10 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
     /** Cyclic Jacobi on one symmetric matrix, with the documented order and signs. */
     static Factors factor(double[][] sym, int index, int batchSize) {
         int n = sym.length;
-        double[][] a = new double[n][];
+        int e = BatchedMatrix.exponent(sym);
+        double[][] a = BatchedMatrix.scaled(sym, -e);
         double scale = 0;
         for (int i = 0; i < n; i++) {
-            a[i] = sym[i].clone();
             for (double x : a[i]) {
                 scale = Math.hypot(scale, x);
             }
@@ -174,7 +189,7 @@ public record Eigh(boolean lower, boolean symmetrizeInput) implements Op {
         double[] w = new double[n];
         double[][] vs = new double[n][n];
         for (int j = 0; j < n; j++) {
-            w[j] = a[order[j]][order[j]];
+            w[j] = Math.scalb(a[order[j]][order[j]], e);
             for (int r = 0; r < n; r++) {
                 vs[r][j] = v[r][order[j]];
             }

@@ -24,12 +24,13 @@ public record Qr(boolean fullMatrices) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int m = a.shape().dim(a.rank() - 2);
         int n = a.shape().dim(a.rank() - 1);
         int k = fullMatrices ? m : Math.min(m, n);
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), m, k)),
-                a.withShape(BatchedMatrix.batchShape(a.shape(), k, n)));
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, m, k)),
+                a.withShape(Batched.withTrailing(a.shape(), 2, k, n)));
     }
 
     /**
@@ -37,8 +38,10 @@ public record Qr(boolean fullMatrices) implements Op {
      * qr_jvp_rule}): for {@code m >= n}, with {@code X = dA R^-1} and {@code C = Q^T X}, {@code dQ = Q
      * (W - C) + X} and {@code dR = (C - W) R}, {@code W = tril(C, -1) - tril(C, -1)^T}. For {@code m <
      * n}, {@code A = [A1 A2]}: the rule above for {@code A1 = Q R1}, and {@code dR2 = dQ^T A2 + Q^T
-     * dA2}. A {@link DerivativeGuard} refuses a zero on the diagonal of {@code r} (a rank-deficient
-     * block), where the derivative does not exist.
+     * dA2}. With {@code fullMatrices} and {@code m > n}, the first {@code n} columns of {@code q} follow
+     * the rule above and the complement columns are differentiated through the Householder
+     * construction ({@link HouseholderTangent}). A {@link DerivativeGuard} refuses a zero on the
+     * diagonal of {@code r} (a rank-deficient block), where the derivative does not exist.
      */
     @Override
     public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
@@ -90,7 +93,7 @@ public record Qr(boolean fullMatrices) implements Op {
         Shape s = a.shape();
         int m = s.dim(s.rank() - 2);
         int n = s.dim(s.rank() - 1);
-        int count = BatchedMatrix.count(s);
+        int count = Batched.count(s, 2);
         double[] q = new double[Math.toIntExact(types.get(0).shape().size())];
         double[] r = new double[Math.toIntExact(types.get(1).shape().size())];
         for (int i = 0; i < count; i++) {

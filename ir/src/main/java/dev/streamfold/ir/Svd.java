@@ -25,16 +25,17 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
     @Override
     public List<Type> outTypes(List<Type> ins) {
         Op.arity(this, ins, 1);
-        Type a = BatchedMatrix.requireMatrices(this, ins.get(0));
+        Type a = ins.get(0);
+        Batched.requireFloating(this, a, "matrix [..., m, n]", 2);
         int m = a.shape().dim(a.rank() - 2);
         int n = a.shape().dim(a.rank() - 1);
         int k = Math.min(m, n);
-        Type s = a.withShape(BatchedMatrix.batchShape(a.shape(), k));
+        Type s = a.withShape(Batched.withTrailing(a.shape(), 2, k));
         if (!computeUv) {
             return List.of(s);
         }
-        return List.of(a.withShape(BatchedMatrix.batchShape(a.shape(), m, fullMatrices ? m : k)), s,
-                a.withShape(BatchedMatrix.batchShape(a.shape(), fullMatrices ? n : k, n)));
+        return List.of(a.withShape(Batched.withTrailing(a.shape(), 2, m, fullMatrices ? m : k)), s,
+                a.withShape(Batched.withTrailing(a.shape(), 2, fullMatrices ? n : k, n)));
     }
 
     /**
@@ -97,7 +98,7 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
         Shape sh = a.shape();
         int m = sh.dim(sh.rank() - 2);
         int n = sh.dim(sh.rank() - 1);
-        int count = BatchedMatrix.count(sh);
+        int count = Batched.count(sh, 2);
         double[][] out = new double[types.size()][];
         for (int i = 0; i < out.length; i++) {
             out[i] = new double[Math.toIntExact(types.get(i).shape().size())];
@@ -126,13 +127,18 @@ public record Svd(boolean fullMatrices, boolean computeUv) implements Op {
     static Factors factor(double[][] a, boolean full, int index, int batchSize) {
         int m = a.length;
         int n = m == 0 ? 0 : a[0].length;
+        int e = BatchedMatrix.exponent(a);
+        double[][] x = BatchedMatrix.scaled(a, -e);
+        Factors f;
         if (m < n) {
-            Factors t = tall(BatchedMatrix.transpose(a), full, index, batchSize);
-            Factors f = new Factors(t.v(), t.s(), t.u());
-            normalizeSigns(f);
-            return f;
+            Factors t = tall(BatchedMatrix.transpose(x), full, index, batchSize);
+            f = new Factors(t.v(), t.s(), t.u());
+        } else {
+            f = tall(x, full, index, batchSize);
         }
-        Factors f = tall(a, full, index, batchSize);
+        for (int j = 0; j < f.s().length; j++) {
+            f.s()[j] = Math.scalb(f.s()[j], e);
+        }
         normalizeSigns(f);
         return f;
     }

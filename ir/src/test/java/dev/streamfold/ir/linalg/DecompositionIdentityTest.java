@@ -2,6 +2,7 @@ package dev.streamfold.ir.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamfold.ir.Eigh;
@@ -10,6 +11,7 @@ import dev.streamfold.ir.Op;
 import dev.streamfold.ir.ProgramBuilder;
 import dev.streamfold.ir.Qr;
 import dev.streamfold.ir.Shape;
+import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Svd;
 import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.Var;
@@ -204,6 +206,87 @@ class DecompositionIdentityTest {
             assertEquals(0.0, out.get(1).raw()[1], 1e-14);
             assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.transpose(u), u), Matrices.identity(u[0].length)) <= 1e-14);
         }
+    }
+
+    @Test
+    void extremeScalesNeitherOverflowNorUnderflow() {
+        Tensor a = Matrices.random(61, 5, 3);
+        double[] s = run(new Svd(false, false), a).get(0).raw();
+        Tensor sym = symmetrized(Matrices.random(62, 4, 4));
+        double[] w = run(new Eigh(true, true), sym).get(0).raw();
+        for (double scale : new double[] {0x1p600, 0x1p-600, 1e300, 1e-300}) {
+            double[] big = run(new Svd(false, false), times(a, scale)).get(0).raw();
+            double[] wide = run(new Eigh(true, true), times(sym, scale)).get(0).raw();
+            for (int j = 0; j < s.length; j++) {
+                assertEquals(s[j], big[j] / scale, 1e-14 * s[0], "s[" + j + "] at scale " + scale);
+            }
+            for (int j = 0; j < w.length; j++) {
+                assertEquals(w[j], wide[j] / scale, 1e-14 * Math.abs(w[w.length - 1]), "w[" + j + "] at scale " + scale);
+            }
+        }
+    }
+
+    @Test
+    void float32InputsGiveFloat32FactorsThatRebuildTheInput() {
+        Tensor a = Matrices.random(71, 2, 5, 3).astype(dev.streamfold.ir.DType.F32);
+        List<Tensor> qr = run(new Qr(false), a);
+        List<Tensor> svd = run(new Svd(false, true), a);
+        Tensor sym = symmetrized(Matrices.random(72, 4, 4)).astype(dev.streamfold.ir.DType.F32);
+        List<Tensor> eig = run(new Eigh(true, true), sym);
+        for (Tensor t : List.of(qr.get(0), qr.get(1), svd.get(0), svd.get(1), svd.get(2), eig.get(0), eig.get(1))) {
+            assertEquals(dev.streamfold.ir.DType.F32, t.dtype());
+            for (double x : t.raw()) {
+                assertEquals(x, (double) (float) x, 0.0, "a float32 value");
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            double[][] x = Matrices.matrix(a, i);
+            assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.matrix(qr.get(0), i), Matrices.matrix(qr.get(1), i)), x)
+                    <= 1e-6);
+            double[][] us = Matrices.scaleColumns(Matrices.matrix(svd.get(0), i), Matrices.vector(svd.get(1), i));
+            assertTrue(Matrices.maxDiff(Matrices.matmul(us, Matrices.matrix(svd.get(2), i)), x) <= 1e-6);
+        }
+        double[][] v = Matrices.matrix(eig.get(1), 0);
+        assertTrue(Matrices.maxDiff(Matrices.matmul(Matrices.matrix(sym, 0), v),
+                Matrices.scaleColumns(v, Matrices.vector(eig.get(0), 0))) <= 1e-5);
+    }
+
+    @Test
+    void nonFiniteEntriesAreRefusedNamingTheMatrixAndTheEntry() {
+        Tensor a = Matrices.batch(new int[] {2}, new double[][] {{1, 2}, {3, 4}},
+                new double[][] {{1, Double.NaN}, {3, 4}});
+        assertEquals("qr: matrix 1 of the batch has the non-finite entry NaN at [0, 1]",
+                assertThrows(StreamfoldException.class, () -> run(new Qr(false), a)).getMessage());
+        assertEquals("svd: matrix 1 of the batch has the non-finite entry NaN at [0, 1]",
+                assertThrows(StreamfoldException.class, () -> run(new Svd(false, false), a)).getMessage());
+        // eigh reads the lower triangle only, so the NaN above the diagonal is refused only when symmetrizing.
+        assertEquals("eigh: matrix 1 of the batch has the non-finite entry NaN at [0, 1]",
+                assertThrows(StreamfoldException.class, () -> run(new Eigh(true, true), a)).getMessage());
+        Tensor inf = Tensor.matrix(dev.streamfold.ir.DType.F64, new double[][] {{1, 0}, {Double.POSITIVE_INFINITY, 4}});
+        assertEquals("eigh: the matrix has the non-finite entry Infinity at [1, 0]",
+                assertThrows(StreamfoldException.class, () -> run(new Eigh(true, false), inf)).getMessage());
+    }
+
+    @Test
+    void theOpsPrintTheirParameters() {
+        ProgramBuilder b = new ProgramBuilder();
+        Var x = b.param(dev.streamfold.ir.Type.of(dev.streamfold.ir.DType.F64, 3, 3));
+        b.emit(new Qr(true), List.of(x));
+        b.emit(new Svd(false, true), List.of(x));
+        b.emit(new Eigh(false, true), List.of(x));
+        String text = dev.streamfold.ir.Printer.print(b.build(x));
+        assertTrue(text.contains("%1: f64[3,3], %2: f64[3,3] = qr{full_matrices=true} %0\n"), text);
+        assertTrue(text.contains("%3: f64[3,3], %4: f64[3], %5: f64[3,3] = svd{full_matrices=false compute_uv=true} %0\n"),
+                text);
+        assertTrue(text.contains("%6: f64[3], %7: f64[3,3] = eigh{lower=false symmetrize_input=true} %0\n"), text);
+    }
+
+    private static Tensor times(Tensor a, double c) {
+        double[] d = a.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] *= c;
+        }
+        return new Tensor(a.dtype(), a.shape(), d);
     }
 
     private static boolean largestEntryPositive(double[][] a, int j) {

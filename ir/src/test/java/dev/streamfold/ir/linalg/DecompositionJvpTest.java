@@ -1,5 +1,6 @@
 package dev.streamfold.ir.linalg;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -34,6 +35,9 @@ class DecompositionJvpTest {
                 Arguments.of(new Qr(false), new int[] {4, 6}),
                 Arguments.of(new Qr(false), new int[] {3, 6, 4}),
                 Arguments.of(new Qr(false), new int[] {3, 4, 6}),
+                Arguments.of(new Qr(false), new int[] {16, 16}),
+                Arguments.of(new Qr(false), new int[] {1, 3}),
+                Arguments.of(new Qr(false), new int[] {3, 1}),
                 Arguments.of(new Qr(true), new int[] {5, 5}),
                 Arguments.of(new Qr(true), new int[] {4, 6}),
                 Arguments.of(new Qr(true), new int[] {6, 4}),
@@ -47,6 +51,9 @@ class DecompositionJvpTest {
                 Arguments.of(new Svd(false, true), new int[] {4, 6}),
                 Arguments.of(new Svd(false, true), new int[] {3, 6, 4}),
                 Arguments.of(new Svd(false, true), new int[] {3, 4, 6}),
+                Arguments.of(new Svd(false, true), new int[] {8, 8}),
+                Arguments.of(new Svd(false, true), new int[] {1, 3}),
+                Arguments.of(new Svd(false, true), new int[] {3, 1}),
                 Arguments.of(new Svd(true, true), new int[] {4, 4}),
                 Arguments.of(new Svd(false, false), new int[] {6, 4}),
                 Arguments.of(new Svd(false, false), new int[] {4, 6}),
@@ -61,7 +68,8 @@ class DecompositionJvpTest {
                 Arguments.of(new Eigh(false, false), new int[] {5, 5}),
                 Arguments.of(new Eigh(true, true), new int[] {3, 4, 4}),
                 Arguments.of(new Eigh(false, false), new int[] {3, 4, 4}),
-                Arguments.of(new Eigh(true, true), new int[] {8, 8}));
+                Arguments.of(new Eigh(true, true), new int[] {8, 8}),
+                Arguments.of(new Eigh(false, false), new int[] {16, 16}));
     }
 
     @ParameterizedTest
@@ -75,6 +83,72 @@ class DecompositionJvpTest {
         }
         Tensor da = Matrices.random(202 + dims[0], dims);
         FiniteDifferences.check(op, List.of(a), List.of(da), TOLERANCE);
+    }
+
+    static Stream<Arguments> secondOrderCases() {
+        return Stream.of(Arguments.of(new Qr(false), new int[] {5, 3}), Arguments.of(new Qr(false), new int[] {3, 5}),
+                Arguments.of(new Qr(true), new int[] {5, 3}), Arguments.of(new Svd(false, true), new int[] {5, 3}),
+                Arguments.of(new Svd(false, true), new int[] {3, 5}), Arguments.of(new Svd(false, false), new int[] {4, 4}),
+                Arguments.of(new Eigh(true, true), new int[] {4, 4}), Arguments.of(new Eigh(false, false), new int[] {4, 4}));
+    }
+
+    /** The JVP programs are IR programs too: their own JVP (second derivatives) matches finite differences. */
+    @ParameterizedTest
+    @MethodSource("secondOrderCases")
+    void jvpProgramsDifferentiateAgain(Op op, int[] dims) {
+        Tensor a = spreadDiagonal(Matrices.random(303, dims), 2.0);
+        Tensor da = Matrices.random(404, dims);
+        Tensor e = Matrices.random(505, dims);
+        Program first = Jvp.transform(FiniteDifferences.oneOp(op, List.of(a)), new boolean[] {true}, null).program();
+        Jvp.Result second = Jvp.transform(first, new boolean[] {true, false}, null);
+        List<Tensor> run = Interpreter.run(second.program(), List.of(a, da, e));
+        int results = first.results().size();
+        int next = results;
+        for (int k = 0; k < results; k++) {
+            if (!second.nonZeroOut()[k]) {
+                continue;
+            }
+            double[] got = run.get(next++).raw();
+            double[] expect = centralDifference(first, a, da, e, k);
+            double scale = 1;
+            for (double x : expect) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(expect[i], got[i], 1e-7 * scale, op + " result " + k + " entry " + i);
+            }
+        }
+        assertEquals(results, next - results, "every result of the JVP program of " + op + " depends on A");
+    }
+
+    /** Richardson-extrapolated central difference of result {@code k} of {@code p(a, da)} along {@code e}. */
+    private static double[] centralDifference(Program p, Tensor a, Tensor da, Tensor e, int k) {
+        double h = 1e-3;
+        double[] coarse = difference(p, a, da, e, k, h);
+        double[] fine = difference(p, a, da, e, k, h / 2);
+        double[] z = new double[coarse.length];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (4 * fine[i] - coarse[i]) / 3;
+        }
+        return z;
+    }
+
+    private static double[] difference(Program p, Tensor a, Tensor da, Tensor e, int k, double h) {
+        double[] plus = Interpreter.run(p, List.of(shifted(a, e, h), da)).get(k).raw();
+        double[] minus = Interpreter.run(p, List.of(shifted(a, e, -h), da)).get(k).raw();
+        double[] z = new double[plus.length];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (plus[i] - minus[i]) / (2 * h);
+        }
+        return z;
+    }
+
+    private static Tensor shifted(Tensor a, Tensor e, double h) {
+        double[] d = a.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] += h * e.raw()[i];
+        }
+        return new Tensor(a.dtype(), a.shape(), d);
     }
 
     @Test
@@ -141,11 +215,23 @@ class DecompositionJvpTest {
         assertEquals(expect, refusal(new Qr(false), Tensor.matrix(DType.F64, new double[][] {{1, 0, 3}, {0, 0, 5}})));
     }
 
+    @Test
+    void float32RefusalsUseTheFloat32Gap() {
+        Tensor a = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, (float) (1 + 1e-6)}});
+        assertEquals("eigh: the matrix has repeated eigenvalues 1.0 and 1.0000009536743164 (relative gap 9.5e-07 < 1e-05);"
+                + " the derivative does not exist", refusal(new Eigh(true, true), a));
+        Tensor apart = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, 1.001}});
+        Program p = FiniteDifferences.oneOp(new Eigh(true, true), List.of(apart));
+        Jvp.Result jvp = Jvp.transform(p, new boolean[] {true}, null);
+        Tensor da = Tensor.matrix(DType.F32, new double[][] {{1, 0}, {0, 2}});
+        assertArrayEquals(new double[] {1, 2}, Interpreter.run(jvp.program(), List.of(apart, da)).get(2).raw(), 1e-6);
+    }
+
     /** The message of the refusal when the JVP program of {@code op} runs at {@code a}. */
     private static String refusal(Op op, Tensor a) {
         Program p = FiniteDifferences.oneOp(op, List.of(a));
         Jvp.Result jvp = Jvp.transform(p, new boolean[] {true}, null);
-        Tensor da = Matrices.random(5, a.shape().dims());
+        Tensor da = Matrices.random(5, a.shape().dims()).astype(a.dtype());
         return assertThrows(StreamfoldException.class, () -> Interpreter.run(jvp.program(), List.of(a, da)))
                 .getMessage();
     }
