@@ -45,29 +45,20 @@ final class Tensors {
 
     private static double element(Object v, String where, Type type, String what) {
         DType d = type.dtype();
-        switch (d) {
-            case F32, F64 -> {
-                if (v instanceof Double x) {
-                    return d.round(x);
-                }
-                throw new StreamfoldException(where + ": " + what + ": expected a number for " + type + ", found " + describe(v));
-            }
-            case I32 -> {
-                if (v instanceof Double x && x == Math.rint(x) && x >= Integer.MIN_VALUE && x <= Integer.MAX_VALUE) {
-                    return x;
-                }
-                throw new StreamfoldException(where + ": " + what + ": expected an int32 integer for " + type + ", found "
-                        + describe(v));
-            }
-            case BOOL -> {
-                if (v instanceof Boolean x) {
-                    return x ? 1 : 0;
-                }
-                throw new StreamfoldException(where + ": " + what + ": expected true or false for " + type + ", found "
-                        + describe(v));
-            }
+        boolean fits = switch (d) {
+            case F32, F64 -> v instanceof Double;
+            case I32 -> v instanceof Double x && x == Math.rint(x) && x >= Integer.MIN_VALUE && x <= Integer.MAX_VALUE;
+            case BOOL -> v instanceof Boolean;
+        };
+        if (!fits) {
+            String expected = switch (d) {
+                case F32, F64 -> "a number";
+                case I32 -> "an int32 integer";
+                case BOOL -> "true or false";
+            };
+            throw new StreamfoldException(where + ": " + what + ": expected " + expected + " for " + type + ", found " + describe(v));
         }
-        throw new IllegalStateException("unreachable: " + d);
+        return v instanceof Boolean b ? (b ? 1 : 0) : d.round((Double) v);
     }
 
     /** How an error names a JSON value. */
