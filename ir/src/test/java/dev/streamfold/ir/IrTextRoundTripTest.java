@@ -125,6 +125,27 @@ class IrTextRoundTripTest {
         assertRoundTrip(p);
     }
 
+    /** The example of README.md's "The IR text format", word for word: printed as written, and its values. */
+    @Test
+    void readmeExample() {
+        String text = """
+                program(a=%0: f64[2], xs=%1: f64[4,2]) {
+                  %2: f64[2] = constant{f64[2] [0.5, 0.25]}
+                  %3: f64[2], %4: f64[4,2] = scan{consts=1 carries=1 length=4} %2, %0, %1 body program(%0: f64[2], %1: f64[2], %2: f64[2]) {
+                    %3: f64[2] = mul %0, %1
+                    %4: f64[2] = add %3, %2
+                    return %4, %4
+                  }
+                  return last=%3, all=%4
+                }
+                """;
+        NamedProgram np = IrParser.parseNamed(text, "README.md");
+        assertEquals(text, Printer.print(np));
+        List<Tensor> out = Interpreter.run(np.program(), List.of(Tensor.vector(DType.F64, 1, 2),
+                Tensor.of(DType.F64, new Shape(4, 2), 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertEquals(Tensor.vector(DType.F64, 1.9375, 1.3359375), out.get(0));
+    }
+
     @Test
     void commentsBlankLinesAndSpacingAreAccepted() {
         String text = """

@@ -82,6 +82,23 @@ class JvpCliTest {
         assertEquals("", r.err());
     }
 
+    /** The example of README.md's `jvp` section, word for word. */
+    @Test
+    void readmeExample() throws IOException {
+        CliTest.Result r = jvp("""
+                program(x=%0: f64[3]) {
+                  %1: f64[3] = mul %0, %0
+                  %2: f64[] = reduce_sum{axes=[0]} %1
+                  return sq=%1, total=%2
+                }
+                """, """
+                {"inputs": {"x": [1, 2, 3]}, "tangents": {"x": [1, 0, 0.5]}}""");
+        assertEquals("{\"outputs\": {\"sq\": [1.0, 4.0, 9.0], \"total\": 14.0}, \"tangents\": {\"sq\": [2.0, 0.0, 3.0], "
+                + "\"total\": 5.0}}\n", r.out());
+        refused(op("eigh", "{\"A\": [[2, 0], [0, 2]], \"dA\": [[1, 0], [0, 0]]}"),
+                "eigh: the matrix has repeated eigenvalues 2.0 and 2.0 (relative gap 0 < 1e-10); the derivative does not exist");
+    }
+
     @Test
     void aMissingTangentIsASymbolicZero() throws IOException {
         Map<String, Object> o = CliTest.json(jvp(SQUARE, """
