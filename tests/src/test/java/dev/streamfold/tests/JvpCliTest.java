@@ -100,6 +100,28 @@ class JvpCliTest {
     }
 
     @Test
+    void dtypeCastsTheProgramsFloatingTypes() throws IOException {
+        CliTest.Result r = jvp("""
+                program(x=%0: f64[2]) {
+                  %1: f64[2] = constant{f64[2] [0.1, 0.2]}
+                  %2: f64[2] = mul %0, %1
+                  return y=%2
+                }
+                """, """
+                {"inputs": {"x": [1, 3]}, "tangents": {"x": [1, 0]}}""", "--dtype", "float32");
+        assertEquals("{\"outputs\": {\"y\": [0.1, 0.6]}, \"tangents\": {\"y\": [0.1, 0.0]}}\n", r.out());
+        Map<String, Object> f64 = CliTest.json(jvp("""
+                program(x=%0: f64[2]) {
+                  %1: f64[2] = constant{f64[2] [0.1, 0.2]}
+                  %2: f64[2] = mul %0, %1
+                  return y=%2
+                }
+                """, """
+                {"inputs": {"x": [1, 3]}}"""));
+        assertEquals(List.of(0.1, 0.6000000000000001), section(f64, "outputs").get("y"));
+    }
+
+    @Test
     void aMissingTangentIsASymbolicZero() throws IOException {
         Map<String, Object> o = CliTest.json(jvp(SQUARE, """
                 {"inputs": {"x": [1, 2, 3], "k": 4}}"""));
@@ -180,7 +202,7 @@ class JvpCliTest {
         refused(jvp(SQUARE, ok, "--backend", "llvm"),
                 "jvp: --backend llvm is not available yet: it comes with the batched linear-algebra kernels; use --backend interpreter");
         refused(jvp(SQUARE, ok, "--backend", "cuda"), "jvp: unknown backend 'cuda' (expected interpreter, vector or llvm)");
-        refused(jvp(SQUARE, ok, "--dtype", "float32"), "jvp: --dtype applies to --op only; a program file states its own types");
+        refused(jvp(SQUARE, ok, "--dtype", "float16"), "unknown dtype 'float16' (expected float32 or float64)");
         refused(jvp(SQUARE, ok, "--op", "lu"), "jvp: give exactly one of --program FILE and --op NAME");
         refused(CliTest.run("jvp", "--input", in), "jvp: give exactly one of --program FILE and --op NAME");
         refused(CliTest.run("jvp", "--program", prog), "jvp: option --input is required");

@@ -1,5 +1,6 @@
 package dev.streamfold.compiler.cli;
 
+import dev.streamfold.ir.CastFloatingTypes;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.IrParser;
 import dev.streamfold.ir.Jvp;
@@ -42,18 +43,22 @@ final class JvpCommand {
             throw new StreamfoldException("jvp: give exactly one of --program FILE and --op NAME");
         }
         Path input = Path.of(a.require("--input"));
+        DType dtype = a.get("--dtype") == null ? null : DType.parseFloating(a.get("--dtype"));
         if (program != null) {
-            if (a.get("--dtype") != null) {
-                throw new StreamfoldException("jvp: --dtype applies to --op only; a program file states its own types");
-            }
-            return programJvp(Path.of(program), input);
+            return programJvp(Path.of(program), input, dtype);
         }
-        return LinalgJvp.run(op, DType.parseFloating(a.get("--dtype", "float64")), input);
+        return LinalgJvp.run(op, dtype == null ? DType.F64 : dtype, input);
     }
 
-    /** {@code --program FILE --input FILE}: inputs and tangents by parameter name. */
-    private static String programJvp(Path file, Path input) {
+    /**
+     * {@code --program FILE --input FILE}: inputs and tangents by parameter name; with a dtype, every
+     * floating-point type of the program is cast to it first.
+     */
+    private static String programJvp(Path file, Path input, DType dtype) {
         NamedProgram np = IrParser.parseNamed(read("--program", file), file.toString());
+        if (dtype != null) {
+            np = new NamedProgram(CastFloatingTypes.apply(np.program(), dtype), np.paramNames(), np.resultNames());
+        }
         Program p = np.program();
         Json.Located doc = Json.parseLocated(read("--input", input), input.toString());
         if (!(doc.root() instanceof Map<?, ?> top)) {

@@ -24,7 +24,7 @@ public final class Main {
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
                     [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
                     [--state FILE] [--resume FILE]
-              jvp --program FILE --input FILE [--backend interpreter]
+              jvp --program FILE --input FILE [--backend interpreter] [--dtype float64|float32]
                   the outputs of an IR program (text format: README.md) and their derivatives along the
                   tangents in FILE ({"inputs": {"x": ...}, "tangents": {"x": ...}})
               jvp --op lu|qr|svd|eigh|cholesky|triangular_solve --input FILE [--backend interpreter]
