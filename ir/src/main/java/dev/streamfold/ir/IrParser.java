@@ -39,6 +39,12 @@ public final class IrParser {
 
     private static final Map<String, Syntax> SYNTAX = syntaxTable();
 
+    /** How deep scan bodies may nest. */
+    static final int MAX_NESTING = 64;
+
+    /** The most elements one value may have: the interpreter holds a value in one Java array. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
     private final String text;
     private final String source;
     private int pos;
@@ -46,6 +52,8 @@ public final class IrParser {
     private int limit;
     /** Whether the cursor is inside an op's attributes (so {@link #limit} is their end). */
     private boolean inAttributes;
+    /** How many scan bodies enclose the cursor. */
+    private int nesting;
 
     private IrParser(String text, String source) {
         this.text = text;
@@ -314,7 +322,11 @@ public final class IrParser {
             }
             pos += "body".length();
             hws();
+            if (++nesting > MAX_NESTING) {
+                throw error("scan bodies nest deeper than " + MAX_NESTING + " levels");
+            }
             body = program(false).program();
+            nesting--;
         } else if (syntax.takesBody()) {
             throw error("expected 'body program(...) {' after the inputs of " + name + ", found " + found());
         }
@@ -519,13 +531,22 @@ public final class IrParser {
         throw errorAt(at, "unknown dtype '" + w + "' (expected f32, f64, i32 or bool)");
     }
 
-    /** {@code DTYPE[DIMS]}, e.g. {@code f64[2,3]}. */
+    /** {@code DTYPE[DIMS]}, e.g. {@code f64[2,3]}, of at most {@link #MAX_ELEMENTS} elements. */
     private Type type() {
         DType d = dtype();
         if (!peek('[')) {
             throw error("expected '[' and the dimensions after " + d.shortName() + ", found " + found());
         }
-        return new Type(d, shape());
+        int at = pos;
+        Shape shape = shape();
+        long size = 1;
+        for (int dim : shape.dims()) {
+            size = dim == 0 || size <= MAX_ELEMENTS / Math.max(1, dim) ? size * dim : MAX_ELEMENTS + 1;
+        }
+        if (size > MAX_ELEMENTS) {
+            throw errorAt(at, "the shape " + shape + " has more than " + MAX_ELEMENTS + " elements");
+        }
+        return new Type(d, shape);
     }
 
     /** A constant's {@code TYPE [v, v, ...]}: the type, then every value in row-major order. */

@@ -69,14 +69,30 @@ class IrParserErrorTest {
                 Arguments.of("program(x %0: f64[2]) {\n", "1:11: expected '=' after the parameter name 'x', found '%'"),
                 Arguments.of("program(%0: f64[2]) {\n  return %0\n}\n}\n", "4:1: expected end of input after the program's closing '}', found '}'"),
                 Arguments.of("program(%0: f64[2]) {\n  return %0\n", "3:1: expected '}' closing the program, found end of input"),
-                Arguments.of("program(%0: f64[99999999999]) {\n", "1:17: integer 9999999999... is out of range"));
+                Arguments.of("program(%0: f64[99999999999]) {\n", "1:17: integer 9999999999... is out of range"),
+                Arguments.of("program(%0: f64[65536,65536]) {\n", "1:16: the shape [65536,65536] has more than 2147483639 elements"),
+                Arguments.of("program(%0: f64[0,65536,65536,65536]) {\n  return %0\n}\n", null));
     }
 
     @ParameterizedTest(name = "{1}")
     @MethodSource("bad")
     void refusedWithPosition(String text, String message) {
+        if (message == null) {
+            assertEquals(text, Printer.print(IrParser.parse(text)), "accepted");
+            return;
+        }
         StreamfoldException e = assertThrows(StreamfoldException.class, () -> IrParser.parse(text));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void scanBodiesNestAtMost64Deep() {
+        StringBuilder text = new StringBuilder();
+        for (int level = 0; level <= 65; level++) {
+            text.append("program(%0: f64[]) {\n%1: f64[] = scan{consts=0 carries=1 length=1} %0 body ");
+        }
+        StreamfoldException e = assertThrows(StreamfoldException.class, () -> IrParser.parse(text.toString()));
+        assertEquals("66:55: scan bodies nest deeper than 64 levels", e.getMessage());
     }
 
     @Test
