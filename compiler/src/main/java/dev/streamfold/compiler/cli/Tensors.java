@@ -18,15 +18,20 @@ final class Tensors {
      * @param what names the value in errors, e.g. {@code inputs "x"}
      */
     static Tensor read(Json.Located doc, Object value, String where, Type type, String what) {
+        // Check the whole value first, so that a wrong shape is reported before anything is allocated.
+        fill(doc, value, where, type, 0, null, new int[] {0}, what);
         double[] data = new double[Math.toIntExact(type.shape().size())];
-        int[] next = {0};
-        fill(doc, value, where, type, 0, data, next, what);
+        fill(doc, value, where, type, 0, data, new int[] {0}, what);
         return new Tensor(type.dtype(), type.shape(), data);
     }
 
+    /** Checks {@code v} against {@code type} from {@code axis} on, storing its entries in {@code data} unless it is null. */
     private static void fill(Json.Located doc, Object v, String where, Type type, int axis, double[] data, int[] next, String what) {
         if (axis == type.rank()) {
-            data[next[0]++] = element(v, where, type, what);
+            double x = element(v, where, type, what);
+            if (data != null) {
+                data[next[0]++] = x;
+            }
             return;
         }
         int n = type.shape().dim(axis);
