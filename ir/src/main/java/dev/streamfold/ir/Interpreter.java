@@ -223,7 +223,10 @@ public final class Interpreter {
         int m = da[r - 2];
         int k = da[r - 1];
         int n = b.shape().dim(r - 1);
-        int batch = (int) (a.shape().size() / ((long) m * k));
+        int batch = 1;
+        for (int i = 0; i < r - 2; i++) {
+            batch *= da[i];
+        }
         double[] x = a.raw();
         double[] y = b.raw();
         double[] z = new double[batch * m * n];

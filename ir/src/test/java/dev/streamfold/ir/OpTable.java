@@ -237,6 +237,10 @@ final class OpTable {
                     x -> new Case(new MatMul(), List.of(Type.of(x, 2, 3), Type.of(x, 3, 4)), List.of(ANY, ANY)));
             add(rows, "matmul [2,2,3] x [2,3,2]", d,
                     x -> new Case(new MatMul(), List.of(Type.of(x, 2, 2, 3), Type.of(x, 2, 3, 2)), List.of(ANY, ANY)));
+            add(rows, "matmul [2,0] x [0,3]", d,
+                    x -> new Case(new MatMul(), List.of(Type.of(x, 2, 0), Type.of(x, 0, 3)), List.of(ANY, ANY)));
+            add(rows, "matmul [2,0,2] x [2,2,3]", d,
+                    x -> new Case(new MatMul(), List.of(Type.of(x, 2, 0, 2), Type.of(x, 2, 2, 3)), List.of(ANY, ANY)));
             add(rows, "matmul [1,1] x [1,1]", d,
                     x -> new Case(new MatMul(), List.of(Type.of(x, 1, 1), Type.of(x, 1, 1)), List.of(ANY, ANY)));
             add(rows, "scan of a damped sum", d, x -> dampedSum(x, false));

@@ -444,6 +444,12 @@ class JvpCliTest {
     }
 
     @Test
+    void emptyMatricesHaveEmptyFactorsAndTangents() throws IOException {
+        CliTest.Result r = op("qr", "{\"A\": [[], []], \"dA\": [[], []]}");
+        assertEquals("{\"outputs\": {\"q\": [[], []], \"r\": []}, \"tangents\": {\"q\": [[], []], \"r\": []}}\n", r.out());
+    }
+
+    @Test
     void float32RequestsPrintFloat32Values() throws IOException {
         CliTest.Result r = op("cholesky", "{\"A\": [[4, 2], [2, 3]], \"dA\": [[1, 0], [0, 0]]}", "--dtype", "float32");
         Map<String, Object> o = CliTest.json(r);
@@ -505,5 +511,8 @@ class JvpCliTest {
         refused(op("triangular_solve", "{\"A\": [[2, 0], [1, 3]], \"B\": [[1, 2, 3]]}"),
                 in + ":1:30: triangular_solve with left_side=false needs B with columns of size 2, got f64[2,2] and f64[1,3]");
         refused(op("triangular_solve", "{\"A\": [[2, 0], [1, 3]]}"), in + ":1:1: missing \"B\" (a matrix m x n or a batch x m x n)");
+        refused(op("cholesky", "{\"A\": [[1e200, 1], [1, 1e200]]}", "--dtype", "float32"),
+                in + ":1:9: \"A\": the number 1.0E200 is outside the float32 range");
+        refused(op("lu", "{\"A\": [[]]}"), in + ":1:7: lu needs matrices of at least one row and one column, got f64[1,0]");
     }
 }

@@ -63,6 +63,9 @@ final class Tensors {
             };
             throw new StreamfoldException(where + ": " + what + ": expected " + expected + " for " + type + ", found " + describe(v));
         }
+        if (d == DType.F32 && !Float.isFinite((float) (double) (Double) v)) {
+            throw new StreamfoldException(where + ": " + what + ": " + describe(v) + " is outside the float32 range");
+        }
         return v instanceof Boolean b ? (b ? 1 : 0) : d.round((Double) v);
     }
 
