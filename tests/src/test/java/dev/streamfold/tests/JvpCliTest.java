@@ -121,6 +121,33 @@ class JvpCliTest {
         assertEquals(List.of(0.1, 0.6000000000000001), section(f64, "outputs").get("y"));
     }
 
+    /** Inputs with one character deleted or replaced give a result or one error line, never an internal error. */
+    @Test
+    void mutatedInputsAreAnsweredOrRefused() throws IOException {
+        String chain = "{\"inputs\": {\"a\": [1, -1], \"b\": [0, 0], \"c\": [0, 0], \"d\": 0, \"xs\": [[2, 3], [5, 7], [11, 13], [17, 19]]},"
+                + " \"tangents\": {\"a\": [1, 2]}}";
+        String lu = "{\"params\": {}, \"A\": [[4, 3], [6, 3]], \"dA\": [[1, 0], [0, 0]]}";
+        String solve = "{\"params\": {\"lower\": true}, \"A\": [[2, 0], [1, 3]], \"B\": [[1, 2], [3, 4]], \"dA\": [[1, 0], [0, 1]]}";
+        java.util.Random r = new java.util.Random(3);
+        String replacements = "[]{},:\"0-1.e tfn";
+        for (int trial = 0; trial < 120; trial++) {
+            String base = trial % 3 == 0 ? chain : trial % 3 == 1 ? lu : solve;
+            int at = r.nextInt(base.length());
+            String mutated = r.nextBoolean() ? base.substring(0, at) + base.substring(at + 1)
+                    : base.substring(0, at) + replacements.charAt(r.nextInt(replacements.length())) + base.substring(at + 1);
+            CliTest.Result res = trial % 3 == 0 ? jvp(CHAIN, mutated)
+                    : op(trial % 3 == 1 ? "lu" : "triangular_solve", mutated);
+            if (res.status() == 0) {
+                assertEquals("", res.err(), mutated);
+            } else {
+                assertEquals(2, res.status(), mutated + " -> " + res.err());
+                assertEquals("", res.out(), mutated);
+                assertEquals(1, res.err().lines().count(), mutated + " -> " + res.err());
+                assertTrue(res.err().startsWith("error: "), res.err());
+            }
+        }
+    }
+
     @Test
     void aMissingTangentIsASymbolicZero() throws IOException {
         Map<String, Object> o = CliTest.json(jvp(SQUARE, """
