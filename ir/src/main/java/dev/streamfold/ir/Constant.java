@@ -25,8 +25,25 @@ public record Constant(Tensor value) implements Op {
         return List.of(Tangent.zero(outs.get(0).type()));
     }
 
+    /** The type then every value, e.g. {@code f64[2] [0.5, -1.0]}, exactly as {@link IrParser} reads it back. */
     @Override
     public String attributes() {
-        return value.size() <= 8 ? value.toString() : "<" + value.type() + ">";
+        StringBuilder sb = new StringBuilder().append(value.type()).append(" [");
+        double[] d = value.raw();
+        for (int i = 0; i < d.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(literal(value.dtype(), d[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    /** One value as text: floats in their shortest exact form, int32 as integers, bool as true/false. */
+    static String literal(DType dtype, double v) {
+        boolean integral = v == Math.rint(v) && Math.abs(v) <= Integer.MAX_VALUE + 1.0
+                && Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(-0.0);
+        return switch (dtype) {
+            case F32, F64 -> Double.toString(v);
+            case I32 -> integral ? Long.toString((long) v) : Double.toString(v);
+            case BOOL -> v == 1 ? "true" : v == 0 && integral ? "false" : Double.toString(v);
+        };
     }
 }

@@ -98,6 +98,17 @@ public final class Interpreter {
             case Slice s -> List.of(slice(in.get(0), s, ot));
             case Concatenate c -> List.of(concatenate(in, c.axis(), ot));
             case Scan s -> scan(s, in);
+            case GatherRows g -> g.evaluate(in);
+            case Triangle t -> t.evaluate(in);
+            case DiagPart d -> d.evaluate(in);
+            case DiagEmbed d -> d.evaluate(in);
+            case TriangularSolve t -> t.evaluate(in);
+            case Cholesky c -> c.evaluate(in);
+            case Lu l -> l.evaluate(in);
+            case Qr q -> q.evaluate(in);
+            case Svd s -> s.evaluate(in);
+            case Eigh e -> e.evaluate(in);
+            case DerivativeGuard g -> g.evaluate(in);
         };
     }
 
@@ -212,7 +223,10 @@ public final class Interpreter {
         int m = da[r - 2];
         int k = da[r - 1];
         int n = b.shape().dim(r - 1);
-        int batch = (int) (a.shape().size() / ((long) m * k));
+        int batch = 1;
+        for (int i = 0; i < r - 2; i++) {
+            batch *= da[i];
+        }
         double[] x = a.raw();
         double[] y = b.raw();
         double[] z = new double[batch * m * n];

@@ -83,6 +83,41 @@ public final class Jvp {
         return new Result(b.build(results), nzOut);
     }
 
+    /** Outputs of a program and their tangents; a null tangent is structurally zero. */
+    public record Evaluated(List<Tensor> outputs, List<Tensor> tangents) {
+        public Evaluated {
+            outputs = List.copyOf(outputs);
+            tangents = java.util.Collections.unmodifiableList(new ArrayList<>(tangents));
+        }
+    }
+
+    /**
+     * Runs the JVP of {@code p} in the interpreter at {@code inputs} along {@code tangents} (one per
+     * parameter; null is a symbolic zero, as is any tangent of an integer or bool parameter).
+     */
+    public static Evaluated evaluate(Program p, List<Tensor> inputs, List<Tensor> tangents) {
+        if (tangents.size() != inputs.size()) {
+            throw new IllegalArgumentException("jvp: " + tangents.size() + " tangents for " + inputs.size() + " inputs");
+        }
+        boolean[] nonZero = new boolean[inputs.size()];
+        List<Tensor> args = new ArrayList<>(inputs);
+        for (int i = 0; i < nonZero.length; i++) {
+            nonZero[i] = tangents.get(i) != null && inputs.get(i).dtype().isFloating();
+            if (nonZero[i]) {
+                args.add(tangents.get(i));
+            }
+        }
+        Result r = transform(p, nonZero, null);
+        List<Tensor> out = Interpreter.run(r.program(), args);
+        int n = p.results().size();
+        List<Tensor> dOut = new ArrayList<>();
+        int k = n;
+        for (int i = 0; i < n; i++) {
+            dOut.add(r.nonZeroOut()[i] ? out.get(k++) : null);
+        }
+        return new Evaluated(out.subList(0, n), dOut);
+    }
+
     /** Primal outputs and their tangents of a scan's JVP. */
     record ScanJvp(List<Var> primals, List<Tangent> tangents) {}
 

@@ -24,7 +24,18 @@ public sealed interface Op
                 MatMul,
                 Slice,
                 Concatenate,
-                Scan {
+                Scan,
+                GatherRows,
+                Triangle,
+                DiagPart,
+                DiagEmbed,
+                TriangularSolve,
+                Cholesky,
+                Lu,
+                Qr,
+                Svd,
+                Eigh,
+                DerivativeGuard {
 
     /** The op's name as printed, e.g. {@code mul}. */
     String name();

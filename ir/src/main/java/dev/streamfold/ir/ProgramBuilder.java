@@ -189,6 +189,70 @@ public class ProgramBuilder {
         return parts.size() == 1 ? parts.get(0) : emit(new Concatenate(axis), parts).get(0);
     }
 
+    /** Swaps the last two axes of {@code x}. */
+    public Var matrixTranspose(Var x) {
+        int r = x.type().rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        perm[r - 2] = r - 1;
+        perm[r - 1] = r - 2;
+        return transpose(x, perm);
+    }
+
+    /** The identity matrices of {@code type} ({@code [..., m, n]}: ones where row equals column). */
+    public Var eye(Type type) {
+        int r = type.rank();
+        if (r < 2) {
+            throw new IllegalArgumentException("eye needs a type of rank >= 2, got " + type);
+        }
+        Type index = type.withDtype(DType.I32);
+        Var same = compare(Compare.Kind.EQ, iota(index, r - 2), iota(index, r - 1));
+        return convert(same, type.dtype());
+    }
+
+    /** {@code tril(x, offset)}: entries with {@code column - row <= offset}, others zero. */
+    public Var tril(Var x, int offset) {
+        return emit1(new Triangle(true, offset), x);
+    }
+
+    /** {@code triu(x, offset)}: entries with {@code column - row >= offset}, others zero. */
+    public Var triu(Var x, int offset) {
+        return emit1(new Triangle(false, offset), x);
+    }
+
+    /** {@code x[..., index[..., i], :]}; see {@link GatherRows}. */
+    public Var gatherRows(Var x, Var index) {
+        return emit1(new GatherRows(), x, index);
+    }
+
+    /** The main diagonals, {@code [..., m, n] -> [..., min(m, n)]}. */
+    public Var diagPart(Var x) {
+        return emit1(new DiagPart(), x);
+    }
+
+    /** Square matrices with diagonals {@code x}, {@code [..., k] -> [..., k, k]}. */
+    public Var diagEmbed(Var x) {
+        return emit1(new DiagEmbed(), x);
+    }
+
+    /** {@code X} solving {@code op(A) X = B} or {@code X op(A) = B}; see {@link TriangularSolve}. */
+    public Var triangularSolve(Var a, Var rhs, boolean leftSide, boolean lower, boolean transposeA,
+            boolean unitDiagonal) {
+        return emit1(new TriangularSolve(leftSide, lower, transposeA, unitDiagonal), a, rhs);
+    }
+
+    /** The Cholesky factor of {@code a}; see {@link Cholesky}. */
+    public Var cholesky(Var a, boolean symmetrizeInput) {
+        return emit1(new Cholesky(symmetrizeInput), a);
+    }
+
+    /** The outputs {@code lu}, {@code pivots}, {@code permutation} of {@code a}'s LU decomposition; see {@link Lu}. */
+    public List<Var> lu(Var a) {
+        return emit(new Lu(), List.of(a));
+    }
+
     /** Emits a scan; inputs are consts, then carries, then xs, as {@link Scan} describes. */
     public List<Var> scan(Program body, int length, List<Var> consts, List<Var> carries, List<Var> xs, boolean reverse) {
         List<Var> ins = new ArrayList<>(consts);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,8 @@ public final class Json {
     private final String source;
     private int i;
     private int depth;
+    /** When locating: each array's element offsets ({@code int[]}), each object's key and value offsets. */
+    private IdentityHashMap<Object, Object> places;
 
     private Json(String s, String source) {
         this.s = s;
@@ -62,6 +65,11 @@ public final class Json {
      * option + " " + file} for the file as a whole, and with {@code file:line:column} for a bad byte.
      */
     public static String readFile(Path file, String option) {
+        return readText(file, option, "JSON");
+    }
+
+    /** As {@link #readFile}, for a text file of another {@code kind} (named in the NUL-byte error). */
+    public static String readText(Path file, String option, String kind) {
         String what = option + " " + file;
         String limit = "the limit of " + (MAX_FILE_BYTES >> 20) + " MiB";
         try (InputStream in = Files.newInputStream(file)) {
@@ -76,7 +84,7 @@ public final class Json {
                     if (chunk[k] == 0) {
                         bytes.write(chunk, 0, k);
                         String before = decode(bytes.toByteArray(), file.toString());
-                        throw new Json(before, file.toString()).errorAt(before.length(), "NUL byte (JSON text holds no NUL)");
+                        throw new Json(before, file.toString()).errorAt(before.length(), "NUL byte (" + kind + " text holds no NUL)");
                     }
                 }
                 if (bytes.size() + (long) n > MAX_FILE_BYTES) {
@@ -110,6 +118,66 @@ public final class Json {
         }
         d.flush(out);
         return out.flip().toString();
+    }
+
+    /**
+     * A parsed document that can say where each of its values is, for errors about the content
+     * rather than the syntax (a wrong shape, an unknown key).
+     */
+    public static final class Located {
+        private final Object root;
+        private final Json json;
+        private final int rootOffset;
+
+        private Located(Object root, Json json, int rootOffset) {
+            this.root = root;
+            this.json = json;
+            this.rootOffset = rootOffset;
+        }
+
+        /** The value, as {@link #parse} returns it. */
+        public Object root() {
+            return root;
+        }
+
+        /** {@code source:line:column} of the whole document's value. */
+        public String whereRoot() {
+            return json.where(rootOffset);
+        }
+
+        /** {@code source:line:column} of element {@code index} of an array of this document. */
+        public String where(List<?> array, int index) {
+            return json.where(((int[]) json.places.get(array))[index]);
+        }
+
+        /** {@code source:line:column} of the value of {@code key} in an object of this document. */
+        public String where(Map<?, ?> object, String key) {
+            return json.where(member(object, key)[1]);
+        }
+
+        /** {@code source:line:column} of the key itself. */
+        public String whereKey(Map<?, ?> object, String key) {
+            return json.where(member(object, key)[0]);
+        }
+
+        @SuppressWarnings("unchecked")
+        private int[] member(Map<?, ?> object, String key) {
+            return ((Map<String, int[]>) json.places.get(object)).get(key);
+        }
+    }
+
+    /** Parses one JSON document and remembers where each value is. */
+    public static Located parseLocated(String text, String source) {
+        Json j = new Json(text, source);
+        j.places = new IdentityHashMap<>();
+        j.ws();
+        int start = j.i;
+        Object v = j.value();
+        j.ws();
+        if (j.i < j.s.length()) {
+            throw j.error("unexpected " + describe(j.s.charAt(j.i)) + " after the JSON value");
+        }
+        return new Located(v, j, start);
     }
 
     private Object value() {
@@ -160,14 +228,21 @@ public final class Json {
             i++;
             return out;
         }
+        List<Integer> offsets = places == null ? null : new ArrayList<>();
         while (true) {
             ws();
+            if (offsets != null) {
+                offsets.add(i);
+            }
             out.add(value());
             ws();
             if (peek(',')) {
                 i++;
             } else if (peek(']')) {
                 i++;
+                if (offsets != null) {
+                    places.put(out, offsets.stream().mapToInt(Integer::intValue).toArray());
+                }
                 return out;
             } else {
                 throw error("expected ',' or ']' in array");
@@ -178,6 +253,10 @@ public final class Json {
     private Map<String, Object> object() {
         i++;
         Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, int[]> offsets = new LinkedHashMap<>();
+        if (places != null) {
+            places.put(out, offsets);
+        }
         ws();
         if (peek('}')) {
             i++;
@@ -188,6 +267,7 @@ public final class Json {
             if (!peek('"')) {
                 throw error("expected a string key in object");
             }
+            int keyAt = i;
             String k = string();
             ws();
             if (!peek(':')) {
@@ -195,6 +275,7 @@ public final class Json {
             }
             i++;
             ws();
+            offsets.put(k, new int[] {keyAt, i});
             out.put(k, value());
             ws();
             if (peek(',')) {
@@ -310,9 +391,14 @@ public final class Json {
     }
 
     private StreamfoldException errorAt(int at, String msg) {
+        return new StreamfoldException(where(at) + ": " + msg);
+    }
+
+    /** {@code source:line:column} of an offset into the text. */
+    private String where(int offset) {
         int line = 1;
         int col = 1;
-        for (int k = 0; k < Math.min(at, s.length()); k++) {
+        for (int k = 0; k < Math.min(offset, s.length()); k++) {
             if (s.charAt(k) == '\n') {
                 line++;
                 col = 1;
@@ -320,7 +406,7 @@ public final class Json {
                 col++;
             }
         }
-        return new StreamfoldException(source + ":" + line + ":" + col + ": " + msg);
+        return source + ":" + line + ":" + col;
     }
 
     // ---- writing ------------------------------------------------------------------------------

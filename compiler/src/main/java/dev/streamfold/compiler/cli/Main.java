@@ -25,6 +25,12 @@ public final class Main {
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
                     [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
                     [--state FILE] [--resume FILE]
+              jvp --program FILE --input FILE [--backend interpreter] [--dtype float64|float32]
+                  the outputs of an IR program (text format: README.md) and their derivatives along the
+                  tangents in FILE ({"inputs": {"x": ...}, "tangents": {"x": ...}})
+              jvp --op lu|qr|svd|eigh|cholesky|triangular_solve --input FILE [--backend interpreter]
+                  [--dtype float64|float32]
+                  a decomposition and its derivative ({"params": {...}, "A": ..., "dA": ...})
               bench [--quick] [--json FILE]
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
@@ -89,13 +95,14 @@ public final class Main {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
                 case "noise" -> NoiseCommand.run(argv);
+                case "jvp" -> JvpCommand.run(argv);
                 case "demo" -> DemoCommand.run(argv, out);
                 case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
                 case "" -> throw new StreamfoldException(
-                        "empty command word (commands: demo, test, eval, compile, noise, bench, gpu-bundle)");
+                        "empty command word (commands: demo, test, eval, compile, noise, jvp, bench, gpu-bundle)");
                 default -> throw new StreamfoldException(
-                        "unknown command '" + Args.printable(cmd) + "' (commands: demo, test, eval, compile, noise, bench, gpu-bundle)");
+                        "unknown command '" + Args.printable(cmd) + "' (commands: demo, test, eval, compile, noise, jvp, bench, gpu-bundle)");
             };
             out.print(result);
             out.flush();
