@@ -7,14 +7,6 @@ package dev.streamfold.ir.strategy;
  * theta_j^(d-1)}; the workload is the prefix sum.
  */
 public final class BltLoss {
-    /** Which per-query error the loss uses. */
-    public enum ErrorKind {
-        /** The largest per-query error (the last step's, for a Toeplitz mechanism). */
-        MAX,
-        /** The mean per-query error over the n steps. */
-        MEAN
-    }
-
     private BltLoss() {}
 
     /**

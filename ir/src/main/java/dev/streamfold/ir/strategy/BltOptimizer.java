@@ -27,10 +27,10 @@ public final class BltOptimizer {
 
     private final int buffers;
     private final Participation participation;
-    private final BltLoss.ErrorKind errorKind;
+    private final ErrorKind errorKind;
     private final double scale;
 
-    public BltOptimizer(int buffers, Participation participation, BltLoss.ErrorKind errorKind) {
+    public BltOptimizer(int buffers, Participation participation, ErrorKind errorKind) {
         if (buffers < 1) {
             throw new StreamfoldException("buffers must be >= 1, got " + buffers);
         }
