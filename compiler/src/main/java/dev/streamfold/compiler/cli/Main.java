@@ -24,6 +24,11 @@ public final class Main {
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
                     [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
                     [--state FILE] [--resume FILE]
+              mechanism --expr EXPR --steps N [--min-sep B] [--max-participations K]
+                                             sensitivity, per-query error and loss of the strategy EXPR (JSON)
+              optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
+                       [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
+                                             optimize a strategy; progress on stderr, the result as JSON
               bench [--quick] [--json FILE]
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
@@ -47,11 +52,13 @@ public final class Main {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
                 case "noise" -> NoiseCommand.run(argv);
+                case "mechanism" -> MechanismCommand.run(argv);
+                case "optimize" -> OptimizeCommand.run(argv, err);
                 case "demo" -> DemoCommand.run(argv, out);
                 case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
                 default -> throw new StreamfoldException(
-                        "unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, bench, gpu-bundle)");
+                        "unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, mechanism, optimize, bench, gpu-bundle)");
             };
             out.print(result);
             out.flush();

@@ -41,24 +41,66 @@ public final class BltOptimizer {
         this.scale = 1 / (participation.participations() + logTerm * logTerm);
     }
 
-    /** Runs L-BFGS from {@link #initialTheta()}. */
+    /**
+     * Runs L-BFGS twice from {@link #initialTheta()} and keeps the lower objective: once over the
+     * logits {@code log(theta / (1 - theta))} of theta and thetaHat (which scales steps near 1 by
+     * {@code 1 - theta}, where the loss is steepest) and once over theta and thetaHat themselves,
+     * as jax_privacy does. The two runs reach different local minima on some problems.
+     */
     public Result optimize(Lbfgs.Settings settings, Lbfgs.Progress progress) {
         double[][] start = initialTheta();
-        double[] x = new double[2 * buffers];
-        System.arraycopy(start[0], 0, x, 0, buffers);
-        System.arraycopy(start[1], 0, x, buffers, buffers);
-        if (!Double.isFinite(objective(x, new double[x.length]))) {
+        double[] y = new double[2 * buffers];
+        System.arraycopy(start[0], 0, y, 0, buffers);
+        System.arraycopy(start[1], 0, y, buffers, buffers);
+        if (!Double.isFinite(objective(y, new double[y.length]))) {
             throw new StreamfoldException("blt: the initial strategy for " + buffers + " buffers is outside the feasible set");
         }
-        Lbfgs.Result r = Lbfgs.minimize(this::objective, x, settings, progress);
-        double[] theta = Arrays.copyOfRange(r.x(), 0, buffers);
-        double[] thetaHat = Arrays.copyOfRange(r.x(), buffers, 2 * buffers);
+        double[] x = new double[2 * buffers];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = logit(y[i]);
+        }
+        Lbfgs.Result logits = Lbfgs.minimize(this::objectiveOfLogits, x, settings, progress);
+        Lbfgs.Result direct = Lbfgs.minimize(this::objective, y, settings, progress == null ? null
+                : (it, value, gnorm) -> progress.report(logits.iterations() + it, value, gnorm));
+        double[] best = direct.x();
+        if (logits.value() <= direct.value()) {
+            best = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                best[i] = logistic(logits.x()[i]);
+            }
+        }
+        Lbfgs.Result r = logits.value() <= direct.value() ? logits : direct;
+        double[] theta = Arrays.copyOfRange(best, 0, buffers);
+        double[] thetaHat = Arrays.copyOfRange(best, buffers, 2 * buffers);
         double[] omega = BltLoss.outputScales(theta, thetaHat, new double[buffers][buffers], new double[buffers][buffers]);
         double[] omegaHat = BltLoss.outputScales(thetaHat, theta, new double[buffers][buffers], new double[buffers][buffers]);
         int[] order = decreasing(theta);
         int[] hatOrder = decreasing(thetaHat);
         return new Result(permute(theta, order), permute(omega, order), permute(thetaHat, hatOrder), permute(omegaHat, hatOrder),
-                r.value(), r.iterations(), r.evaluations(), r.stopReason());
+                r.value(), logits.iterations() + direct.iterations(), logits.evaluations() + direct.evaluations(),
+                r.stopReason());
+    }
+
+    /** {@link #objective} at {@code theta = logistic(x)}, with the gradient with respect to x. */
+    public double objectiveOfLogits(double[] x, double[] gradient) {
+        double[] theta = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            theta[i] = logistic(x[i]);
+        }
+        double v = objective(theta, gradient);
+        for (int i = 0; i < x.length; i++) {
+            // d theta / d x = theta (1 - theta), with 1 - theta = 1 / (1 + e^x) formed without cancellation
+            gradient[i] *= theta[i] / (1 + Math.exp(x[i]));
+        }
+        return v;
+    }
+
+    static double logistic(double x) {
+        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    }
+
+    static double logit(double theta) {
+        return Math.log(theta) - Math.log1p(-theta);
     }
 
     /**
