@@ -74,8 +74,11 @@ public final class BenchMain {
                     json = Path.of(argv[++i]);
                 }
                 default -> throw new StreamfoldException("bench: unknown option '" + argv[i]
-                        + "' (options: --quick, --json FILE, --case compose3|blt4|noise-blt4|scan, --size D, --threads K)");
+                        + "' (options: --quick, --json FILE, --case compose3|blt4|noise-blt4|scan|optimize, --size D, --threads K)");
             }
+        }
+        if ("optimize".equals(onlyCase)) {
+            return OptimizeBench.run(out, json, quick);
         }
         int all = Runtime.getRuntime().availableProcessors();
         int[] threadCounts = onlyThreads > 0 ? new int[] {onlyThreads} : all == 1 ? new int[] {1} : new int[] {1, all};
