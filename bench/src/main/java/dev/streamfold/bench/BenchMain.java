@@ -1,6 +1,7 @@
 package dev.streamfold.bench;
 
 import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.compiler.cli.Args;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code streamfold bench}: times streaming steps against this machine's copy bandwidth, measured in
@@ -50,37 +52,50 @@ public final class BenchMain {
         try {
             System.exit(run(argv, System.out));
         } catch (StreamfoldException e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + e.getMessage().replace('\n', ' ').replace('\r', ' '));
+            System.exit(2);
+        } catch (OutOfMemoryError e) {
+            System.err.println("error: out of memory: the bench needs more memory than this machine or JVM allows (" + e.getMessage()
+                    + "; use a smaller --size)");
             System.exit(2);
         }
     }
 
-    static int run(String[] argv, PrintStream out) {
-        boolean quick = false;
-        Path json = null;
-        long onlySize = 0;
-        int onlyThreads = 0;
-        String onlyCase = null;
-        for (int i = 0; i < argv.length; i++) {
-            switch (argv[i]) {
-                case "--quick" -> quick = true;
-                case "--size" -> onlySize = Long.parseLong(value(argv, ++i, "--size"));
-                case "--threads" -> onlyThreads = Integer.parseInt(value(argv, ++i, "--threads"));
-                case "--case" -> onlyCase = value(argv, ++i, "--case");
-                case "--json" -> {
-                    if (i + 1 >= argv.length) {
-                        throw new StreamfoldException("bench: option --json needs a value");
-                    }
-                    json = Path.of(argv[++i]);
-                }
-                default -> throw new StreamfoldException("bench: unknown option '" + argv[i]
-                        + "' (options: --quick, --json FILE, --case compose3|blt4|noise-blt4|scan|optimize, --size D, --threads K)");
+    /** The cases, in the order a full run measures them. */
+    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", "optimize");
+
+    /**
+     * Bench options, checked before anything runs or prints: {@code size} and {@code threads} are 0
+     * when not given, {@code kase} is null for every case, {@code json} null for no file.
+     */
+    record Options(boolean quick, Path json, long size, int threads, String kase) {
+        static Options parse(String[] argv) {
+            Args a = new Args("bench", argv, 0, Set.of("--json", "--case", "--size", "--threads"), Set.of(), Set.of("--quick"));
+            String kase = a.get("--case");
+            if (kase != null && !CASES.contains(kase)) {
+                throw new StreamfoldException("bench: unknown case '" + kase + "' (cases: " + String.join(", ", CASES) + ")");
             }
+            String json = a.get("--json");
+            if (json != null && json.isEmpty()) {
+                throw new StreamfoldException("bench: --json needs a file name");
+            }
+            return new Options(a.flag("--quick"), json == null ? null : Path.of(json),
+                    a.longValue("--size", 0, 1, StreamingRunner.MAX_LENGTH),
+                    a.intValue("--threads", 0, 1, StreamingRunner.MAX_THREADS), kase);
         }
+    }
+
+    static int run(String[] argv, PrintStream out) {
+        Options o = Options.parse(argv);
+        boolean quick = o.quick();
+        Path json = o.json();
+        long onlySize = o.size();
+        int onlyThreads = o.threads();
+        String onlyCase = o.kase();
         if ("optimize".equals(onlyCase)) {
             return OptimizeBench.run(out, json, quick);
         }
-        int all = Runtime.getRuntime().availableProcessors();
+        int all = Math.min(Runtime.getRuntime().availableProcessors(), StreamingRunner.MAX_THREADS);
         int[] threadCounts = onlyThreads > 0 ? new int[] {onlyThreads} : all == 1 ? new int[] {1} : new int[] {1, all};
         long[] sizes = onlySize > 0 ? new long[] {onlySize} : quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};
         Timing timing = quick ? new Timing(0.3, 5) : new Timing(1.0, 11);
@@ -123,13 +138,6 @@ public final class BenchMain {
     }
 
     record Timing(double warmupSeconds, int rounds) {}
-
-    private static String value(String[] argv, int i, String option) {
-        if (i >= argv.length) {
-            throw new StreamfoldException("bench: option " + option + " needs a value");
-        }
-        return argv[i];
-    }
 
     /** Something that runs whole steps and knows the bytes a step must move. */
     interface Variant extends AutoCloseable {

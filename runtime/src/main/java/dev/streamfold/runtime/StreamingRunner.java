@@ -19,6 +19,12 @@ public final class StreamingRunner implements AutoCloseable {
     /** Elements per kernel call within a thread's range. */
     public static final int CHUNK = 1 << 16;
 
+    /** Most worker threads a runner starts (the command line refuses more). */
+    public static final int MAX_THREADS = 4096;
+
+    /** Most elements of a slice: 2^40, so that every byte size of a buffer of it fits a long many times over. */
+    public static final long MAX_LENGTH = 1L << 40;
+
     private final StepKernel kernel;
     private final double[][] params;
     private final long length;
@@ -38,8 +44,9 @@ public final class StreamingRunner implements AutoCloseable {
         if (params.length != kernel.paramCount()) {
             throw new IllegalArgumentException("kernel takes " + kernel.paramCount() + " parameters, got " + params.length);
         }
-        if (length < 0 || threads < 1) {
-            throw new IllegalArgumentException("length " + length + " and threads " + threads + " must be >= 0 and >= 1");
+        if (length < 0 || length > MAX_LENGTH || threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("length " + length + " and threads " + threads + " must be in [0, 2^40] and [1, "
+                    + MAX_THREADS + "]");
         }
         this.kernel = kernel;
         this.params = new double[params.length][];

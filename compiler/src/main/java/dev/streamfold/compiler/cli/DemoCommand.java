@@ -32,13 +32,16 @@ final class DemoCommand {
     static final String EXPR = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 1.0, 1.0, 1.0, 0.5, 0.25, 0.1])"
             + " @ diagonal([0.5])";
 
+    /** Most steps the demo times (it keeps a few hundred sampled values of each). */
+    static final int MAX_STEPS = 100_000;
+
     private DemoCommand() {}
 
     static String run(String[] argv, PrintStream out) {
         Args a = new Args("demo", argv, 1, Set.of("--dim", "--steps", "--threads"), Set.of(), Set.of());
-        long d = a.longValue("--dim", 1L << 24, 1);
-        int steps = a.intValue("--steps", 40, 1);
-        int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        long d = a.longValue("--dim", 1L << 24, 1, StreamingRunner.MAX_LENGTH);
+        int steps = a.intValue("--steps", 40, 1, MAX_STEPS);
+        int threads = a.intValue("--threads", NoiseCommand.defaultThreads(), 1, StreamingRunner.MAX_THREADS);
         StreamingMatrix m = EvalCommand.matrix(EXPR);
         out.println("Streamfold demo: one fused pass for a composed streaming matrix");
         out.println("  expression: " + EXPR);
@@ -67,7 +70,7 @@ final class DemoCommand {
         long bytesPerStep = (2 + 2L * k.stateCount()) * bytesPerBuffer;
         out.printf(Locale.ROOT, "%n3. Fused step over d = %d float32 (%.0f MiB per buffer), %d steps, %d threads:%n",
                 d, bytesPerBuffer / 1048576.0, steps, threads);
-        int[] sample = sampleCoordinates(d);
+        long[] sample = sampleCoordinates(d);
         double[][] sampled = new double[steps][sample.length];
         double[] stepSeconds = new double[steps];
         try (Arena arena = Arena.ofShared();
@@ -196,12 +199,11 @@ final class DemoCommand {
         return ((h & 0xFFFFFF) / (float) 0x1000000) * 2f - 1f;
     }
 
-    private static int[] sampleCoordinates(long d) {
+    private static long[] sampleCoordinates(long d) {
         int n = (int) Math.min(d, 257);
-        int[] s = new int[n];
+        long[] s = new long[n];
         for (int i = 0; i < n; i++) {
-            s[i] = (int) (i == n - 1 ? d - 1 : (d * i) / n + (i % 17));
-            s[i] = (int) Math.min(d - 1, s[i]);
+            s[i] = Math.min(d - 1, i == n - 1 ? d - 1 : (d * i) / n + (i % 17));
         }
         return s;
     }

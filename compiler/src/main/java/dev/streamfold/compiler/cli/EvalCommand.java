@@ -16,9 +16,7 @@ import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.streamfold.runtime.StreamingRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +26,12 @@ import java.util.Set;
 
 /** {@code streamfold eval}: evaluates an expression per the CLI contract and prints one JSON object. */
 final class EvalCommand {
+    /**
+     * Largest N of {@code --materialize N} and {@code --row-norms N}: both compute the N x N matrix,
+     * whose N^2 entries must fit one Java array.
+     */
+    static final int MAX_MATERIALIZE = 46340;
+
     private EvalCommand() {}
 
     static String run(String[] argv) {
@@ -37,7 +41,7 @@ final class EvalCommand {
         StreamingMatrix m = matrix(a.require("--expr"));
         String backend = a.get("--backend", "vector");
         DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
-        int threads = a.intValue("--threads", 1, 1);
+        int threads = a.intValue("--threads", 1, 1, StreamingRunner.MAX_THREADS);
         Bindings bindings = values("--param", a.all("--param"));
         Map<String, Tensor> tangents = values("--tangent", a.all("--tangent")).values();
         switch (backend) {
@@ -45,8 +49,8 @@ final class EvalCommand {
             default -> throw new StreamfoldException("unknown backend '" + backend + "' (expected interpreter, vector, llvm or cuda)");
         }
         Tensor x = a.get("--input") == null ? null : readInput(Path.of(a.get("--input")));
-        int nMat = a.intValue("--materialize", -1, 0);
-        int nNorm = a.intValue("--row-norms", -1, 0);
+        int nMat = a.intValue("--materialize", -1, 0, MAX_MATERIALIZE);
+        int nNorm = a.intValue("--row-norms", -1, 0, MAX_MATERIALIZE);
         if (x == null && nMat < 0 && nNorm < 0) {
             throw new StreamfoldException("eval: nothing to compute: give --input FILE, --materialize N or --row-norms N");
         }
@@ -135,15 +139,7 @@ final class EvalCommand {
     }
 
     static Tensor readInput(Path p) {
-        String text;
-        try {
-            text = Files.readString(p);
-        } catch (NoSuchFileException e) {
-            throw new StreamfoldException("--input " + p + ": no such file");
-        } catch (IOException e) {
-            throw new StreamfoldException("--input " + p + ": cannot read: " + e.getMessage());
-        }
-        Object v = Json.parse(text, p.toString());
+        Object v = Json.parse(Json.readFile(p, "--input"), p.toString());
         if (!(v instanceof List<?> rows) || rows.isEmpty()) {
             throw new StreamfoldException("--input " + p + ": expected a non-empty JSON array of rows (n x d)");
         }

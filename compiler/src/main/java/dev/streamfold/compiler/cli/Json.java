@@ -1,20 +1,43 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.ir.StreamfoldException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * A small JSON reader and writer for the CLI's inputs and outputs. Values read are {@link Double},
- * {@link String}, {@link Boolean}, {@code null}, {@link List} and {@link Map}; errors name the line
- * and column.
+ * A small JSON reader (RFC 8259) and writer for the CLI's inputs and outputs. Values read are {@link
+ * Double}, {@link String}, {@link Boolean}, {@code null}, {@link List} and {@link Map}; errors name
+ * the line and column. Arrays and objects nest at most {@link #MAX_DEPTH} levels, and a file read
+ * holds at most {@link #MAX_FILE_BYTES} bytes of UTF-8.
  */
 public final class Json {
+    /** How deeply arrays and objects may nest (an {@code n x d} input nests 2 levels). */
+    public static final int MAX_DEPTH = 64;
+
+    /** The largest JSON file {@link #readFile} reads: 256 MiB. */
+    public static final long MAX_FILE_BYTES = 256L << 20;
+
     private final String s;
     private final String source;
     private int i;
+    private int depth;
 
     private Json(String s, String source) {
         this.s = s;
@@ -28,9 +51,65 @@ public final class Json {
         Object v = j.value();
         j.ws();
         if (j.i < j.s.length()) {
-            throw j.error("unexpected '" + j.s.charAt(j.i) + "' after the JSON value");
+            throw j.error("unexpected " + describe(j.s.charAt(j.i)) + " after the JSON value");
         }
         return v;
+    }
+
+    /**
+     * The text of a JSON file: at most {@link #MAX_FILE_BYTES} bytes of UTF-8 without NUL bytes,
+     * from a regular file or any other readable file (a pipe, a device). Errors start with {@code
+     * option + " " + file} for the file as a whole, and with {@code file:line:column} for a bad byte.
+     */
+    public static String readFile(Path file, String option) {
+        String what = option + " " + file;
+        String limit = "the limit of " + (MAX_FILE_BYTES >> 20) + " MiB";
+        try (InputStream in = Files.newInputStream(file)) {
+            if (Files.isRegularFile(file) && Files.size(file) > MAX_FILE_BYTES) {
+                throw new StreamfoldException(what + ": " + Files.size(file) + " bytes, more than " + limit);
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] chunk = new byte[1 << 16];
+            int n;
+            while ((n = in.read(chunk)) >= 0) {
+                for (int k = 0; k < n; k++) {
+                    if (chunk[k] == 0) {
+                        bytes.write(chunk, 0, k);
+                        String before = decode(bytes.toByteArray(), file.toString());
+                        throw new Json(before, file.toString()).errorAt(before.length(), "NUL byte (JSON text holds no NUL)");
+                    }
+                }
+                if (bytes.size() + (long) n > MAX_FILE_BYTES) {
+                    throw new StreamfoldException(what + ": larger than " + limit);
+                }
+                bytes.write(chunk, 0, n);
+            }
+            return decode(bytes.toByteArray(), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new StreamfoldException(what + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new StreamfoldException(what + ": permission denied");
+        } catch (IOException e) {
+            throw new StreamfoldException(what + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** {@code bytes} as strict UTF-8; a malformed sequence is an error at its line and column. */
+    private static String decode(byte[] bytes, String source) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = d.decode(in, out, true);
+        if (r.isError()) {
+            int bad = in.position();
+            String before = new String(bytes, 0, bad, StandardCharsets.UTF_8);
+            throw new Json(before, source).errorAt(before.length(),
+                    String.format(Locale.ROOT, "invalid UTF-8 byte 0x%02x", bytes[bad] & 0xff));
+        }
+        d.flush(out);
+        return out.flip().toString();
     }
 
     private Object value() {
@@ -39,8 +118,18 @@ public final class Json {
         }
         char c = s.charAt(i);
         return switch (c) {
-            case '[' -> array();
-            case '{' -> object();
+            case '[' -> {
+                enter();
+                List<Object> a = array();
+                depth--;
+                yield a;
+            }
+            case '{' -> {
+                enter();
+                Map<String, Object> o = object();
+                depth--;
+                yield o;
+            }
             case '"' -> string();
             case 't' -> word("true", Boolean.TRUE);
             case 'f' -> word("false", Boolean.FALSE);
@@ -49,9 +138,15 @@ public final class Json {
         };
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw error("JSON nested more than " + MAX_DEPTH + " levels deep");
+        }
+    }
+
     private Object word(String w, Object v) {
         if (!s.startsWith(w, i)) {
-            throw error("unexpected character '" + s.charAt(i) + "'");
+            throw error("unexpected character " + describe(s.charAt(i)));
         }
         i += w.length();
         return v;
@@ -117,26 +212,29 @@ public final class Json {
         i++;
         StringBuilder b = new StringBuilder();
         while (i < s.length() && s.charAt(i) != '"') {
-            char c = s.charAt(i++);
+            char c = s.charAt(i);
+            if (c < 0x20) {
+                throw error("control character " + describe(c) + " in a string (write it as an escape)");
+            }
+            i++;
             if (c == '\\') {
                 if (i >= s.length()) {
                     break;
                 }
                 char e = s.charAt(i++);
                 switch (e) {
+                    case '"', '\\', '/' -> b.append(e);
                     case 'n' -> b.append('\n');
                     case 't' -> b.append('\t');
                     case 'r' -> b.append('\r');
                     case 'b' -> b.append('\b');
                     case 'f' -> b.append('\f');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw error("bad \\u escape");
-                        }
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
+                    case 'u' -> b.append(hex4());
+                    default -> {
+                        i -= 2;
+                        throw error("bad escape '\\" + (e < 0x20 || e == 0x7f ? describe(e) : String.valueOf(e))
+                                + "' (escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
                     }
-                    default -> b.append(e);
                 }
             } else {
                 b.append(c);
@@ -149,42 +247,74 @@ public final class Json {
         return b.toString();
     }
 
-    private Double number() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+    /** The four hex digits of a {@code u} escape, read from the current position, as a char. */
+    private char hex4() {
+        int start = i - 2;
+        int v = 0;
+        for (int k = 0; k < 4; k++) {
+            int digit = i < s.length() ? HEX.indexOf(Character.toLowerCase(s.charAt(i))) : -1;
+            if (digit < 0) {
+                i = start;
+                throw error("bad \\u escape: expected 4 hex digits after \\u");
+            }
+            v = v * 16 + digit;
             i++;
         }
-        if (start == i) {
-            throw error("unexpected character '" + s.charAt(i) + "'");
+        return (char) v;
+    }
+
+    /** A number of RFC 8259's grammar: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}, finite. */
+    private Double number() {
+        int start = i;
+        int end = start;
+        while (end < s.length() && "+-0123456789.eE".indexOf(s.charAt(end)) >= 0) {
+            end++;
         }
-        String t = s.substring(start, i);
-        try {
-            double v = Double.parseDouble(t);
-            if (!Double.isFinite(v)) {
-                i = start;
-                throw error("number " + t + " is not finite");
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            i = start;
-            throw error("bad number '" + t + "'");
+        if (start == end) {
+            throw error("unexpected character " + describe(s.charAt(i)));
         }
+        String t = s.substring(start, end);
+        if (!NUMBER.matcher(t).matches()) {
+            throw error("bad number '" + t + "' (JSON numbers are -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?)");
+        }
+        double v = Double.parseDouble(t);
+        if (!Double.isFinite(v)) {
+            throw error("number " + t + " is not finite");
+        }
+        i = end;
+        return v;
+    }
+
+    private static final String HEX = "0123456789abcdef";
+
+    private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    /** A character as an error message shows it: quoted when printable, else as {@code U+XXXX}. */
+    private static String describe(char c) {
+        return c < 0x20 || c == 0x7f || Character.isISOControl(c) || Character.isSurrogate(c)
+                ? String.format(Locale.ROOT, "U+%04X", (int) c)
+                : "'" + c + "'";
     }
 
     private boolean peek(char c) {
         return i < s.length() && s.charAt(i) == c;
     }
 
+    /** Skips JSON whitespace: space, tab, line feed and carriage return. */
     private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t' || s.charAt(i) == '\n' || s.charAt(i) == '\r')) {
             i++;
         }
     }
 
     private StreamfoldException error(String msg) {
+        return errorAt(i, msg);
+    }
+
+    private StreamfoldException errorAt(int at, String msg) {
         int line = 1;
         int col = 1;
-        for (int k = 0; k < Math.min(i, s.length()); k++) {
+        for (int k = 0; k < Math.min(at, s.length()); k++) {
             if (s.charAt(k) == '\n') {
                 line++;
                 col = 1;

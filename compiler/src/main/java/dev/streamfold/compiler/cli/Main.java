@@ -57,8 +57,10 @@ public final class Main {
                 case "demo" -> DemoCommand.run(argv, out);
                 case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
+                case "" -> throw new StreamfoldException(
+                        "empty command word (commands: demo, test, eval, compile, noise, mechanism, optimize, bench, gpu-bundle)");
                 default -> throw new StreamfoldException(
-                        "unknown command '" + cmd + "' (commands: demo, test, eval, compile, noise, mechanism, optimize, bench, gpu-bundle)");
+                        "unknown command '" + Args.printable(cmd) + "' (commands: demo, test, eval, compile, noise, mechanism, optimize, bench, gpu-bundle)");
             };
             out.print(result);
             out.flush();

@@ -14,7 +14,7 @@ final class MechanismCommand {
         Args a = new Args("mechanism", argv, 1, Set.of("--expr", "--steps", "--min-sep", "--max-participations"), Set.of(),
                 Set.of());
         String expr = a.require("--expr");
-        ParticipationOptions p = ParticipationOptions.of("mechanism", a);
+        ParticipationOptions p = ParticipationOptions.of(a);
         MechanismReport r = MechanismReport.of(EvalCommand.matrix(expr), p.steps(), p.minSep(), p.maxParticipations());
         return render(r).toString();
     }

@@ -9,6 +9,7 @@ import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.Checkpoint;
 import dev.streamfold.runtime.NoiseGenerator;
 import dev.streamfold.runtime.StreamBuffers;
+import dev.streamfold.runtime.StreamingRunner;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,18 +45,18 @@ final class NoiseCommand {
             default -> throw new StreamfoldException("noise: unknown backend '" + backend
                     + "' (expected vector or llvm)");
         };
-        long dim = a.longValue("--dim", -1, 1);
+        long dim = a.longValue("--dim", -1, 1, StreamingRunner.MAX_LENGTH);
         if (dim < 0) {
             throw new StreamfoldException("noise: option --dim is required");
         }
-        int steps = a.intValue("--steps", -1, 0);
+        int steps = a.intValue("--steps", -1, 0, Integer.MAX_VALUE);
         if (steps < 0) {
             throw new StreamfoldException("noise: option --steps is required");
         }
         long seed = seed(a.require("--seed"));
         double stddev = stddev(a.get("--stddev", "1.0"));
         DType dtype = DType.parseFloating(a.get("--dtype", "float32"));
-        int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        int threads = a.intValue("--threads", defaultThreads(), 1, StreamingRunner.MAX_THREADS);
         Path out = Path.of(a.require("--out"));
         Path statePath = a.get("--state") == null ? null : Path.of(a.get("--state"));
         Path resume = a.get("--resume") == null ? null : Path.of(a.get("--resume"));
@@ -112,26 +113,25 @@ final class NoiseCommand {
         return m.describe() + " | " + dtype.longName() + " | dim " + dim;
     }
 
+    /** The default of {@code --threads}: one per hardware thread, within the runner's bound. */
+    static int defaultThreads() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), StreamingRunner.MAX_THREADS);
+    }
+
     static long seed(String s) {
         try {
-            return Long.parseUnsignedLong(s.trim());
-        } catch (NumberFormatException e) {
-            try {
-                return Long.parseLong(s.trim());
-            } catch (NumberFormatException e2) {
-                throw new StreamfoldException("noise: --seed must be an integer in [-2^63, 2^64), got '" + s + "'");
+            if (s.matches("-?[0-9]+")) {
+                return s.startsWith("-") ? Long.parseLong(s) : Long.parseUnsignedLong(s);
             }
+        } catch (NumberFormatException e) {
+            // out of range, reported below
         }
+        throw new StreamfoldException("noise: --seed must be an integer in [-2^63, 2^64), got '" + Args.printable(s) + "'");
     }
 
     static double stddev(String s) {
-        double v;
-        try {
-            v = Double.parseDouble(s.trim());
-        } catch (NumberFormatException e) {
-            throw new StreamfoldException("noise: --stddev must be a number, got '" + s + "'");
-        }
-        if (!Double.isFinite(v) || v < 0) {
+        double v = Args.number("noise: --stddev", s);
+        if (v < 0) {
             throw new StreamfoldException("noise: --stddev must be finite and >= 0, got " + s);
         }
         return v;

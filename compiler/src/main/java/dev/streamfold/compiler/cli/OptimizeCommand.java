@@ -25,8 +25,9 @@ import java.util.Set;
  * parameters, the loss reached and ready expressions for {@code noise} and {@code eval}.
  */
 final class OptimizeCommand {
-    /** jax_privacy's bound on the number of BLT buffers its optimizer accepts. */
+    /** jax_privacy's bound on the number of BLT buffers its optimizer accepts (more are numerically unstable). */
     static final int MAX_BUFFERS = 15;
+    static final int MAX_ITERATIONS = 1_000_000;
 
     private OptimizeCommand() {}
 
@@ -38,7 +39,7 @@ final class OptimizeCommand {
             case "blt", "banded", "toeplitz" -> {}
             default -> throw new StreamfoldException("optimize: unknown strategy '" + strategy + "' (expected blt, banded or toeplitz)");
         }
-        ParticipationOptions opts = ParticipationOptions.of("optimize", a);
+        ParticipationOptions opts = ParticipationOptions.of(a);
         int n = opts.steps();
         Participation p = opts.minSep() == null ? Participation.single(n)
                 : Participation.minSep(n, opts.minSep(), opts.maxParticipations());
@@ -56,7 +57,8 @@ final class OptimizeCommand {
         if (a.flag("--closed-form") && !strategy.equals("toeplitz")) {
             throw new StreamfoldException("optimize: --closed-form applies to the toeplitz strategy only");
         }
-        int iterations = a.intValue("--max-iterations", strategy.equals("banded") ? 100 : Lbfgs.Settings.DEFAULT.maxIterations(), 1);
+        int iterations = a.intValue("--max-iterations", strategy.equals("banded") ? 100 : Lbfgs.Settings.DEFAULT.maxIterations(), 1,
+                MAX_ITERATIONS);
         Lbfgs.Settings settings = Lbfgs.Settings.DEFAULT.withMaxIterations(iterations);
         Lbfgs.Progress progress = a.flag("--quiet") ? null : (it, value, gnorm) -> err.println(String.format(Locale.ROOT,
                 "optimize: iteration %d: objective %.15g, gradient norm %.3e", it, value, gnorm));
@@ -83,11 +85,7 @@ final class OptimizeCommand {
     private static StreamingMatrix blt(Args a, Participation p, ErrorKind error, Lbfgs.Settings settings,
             Lbfgs.Progress progress, JsonObject out) {
         a.require("--buffers");
-        int buffers = a.intValue("--buffers", 1, 1);
-        if (buffers > MAX_BUFFERS) {
-            throw new StreamfoldException("optimize: --buffers must be <= " + MAX_BUFFERS
-                    + " (more buffers make the optimization numerically unstable), got " + buffers);
-        }
+        int buffers = a.intValue("--buffers", 1, 1, MAX_BUFFERS);
         BltOptimizer.Result r = new BltOptimizer(buffers, p, error).optimize(settings, progress);
         out.put("buffers", buffers).put("buf_decay", r.theta()).put("output_scale", r.omega())
                 .put("inverse_buf_decay", r.thetaHat()).put("inverse_output_scale", r.omegaHat());
@@ -132,11 +130,7 @@ final class OptimizeCommand {
         if (dflt == null) {
             a.require("--bands");
         }
-        int bands = a.intValue("--bands", dflt == null ? 1 : dflt, 1);
-        if (bands > steps) {
-            throw new StreamfoldException("optimize: --bands " + bands + " must not exceed --steps " + steps);
-        }
-        return bands;
+        return a.intValue("--bands", dflt == null ? 1 : dflt, 1, steps);
     }
 
     private static void summary(JsonObject out, double objective, int iterations, int evaluations, String stop) {

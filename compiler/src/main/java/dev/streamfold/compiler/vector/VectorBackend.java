@@ -70,7 +70,7 @@ public final class VectorBackend {
                 .addParameter(long.class, "to");
         step.addCode(prologue(k, scalar, f32));
         step.beginControlFlow("for (long at = from; at < to; at += $L)", CALL)
-                .addStatement("loop($L)", loopArgs(k, splatted, "at", "at", "at", "(int) Math.min(" + CALL + ", to - at)", "state"))
+                .addStatement("loop($L)", loopArgs(splatted, scalar, "at", "at", "at", "(int) Math.min(" + CALL + ", to - at)"))
                 .endControlFlow();
 
         MethodSpec.Builder scan = MethodSpec.methodBuilder("scan")
@@ -91,24 +91,27 @@ public final class VectorBackend {
                 .addStatement("long t = t0 + k")
                 .addStatement("long row = k * rowStride + block")
                 .addCode(prologue(k, scalar, f32))
-                .addStatement("loop($L)", loopArgs(k, splatted, "row", "row", "block", "n", "state"))
+                .addStatement("loop($L)", loopArgs(splatted, scalar, "row", "row", "block", "n"))
                 .endControlFlow()
                 .endControlFlow();
 
         MethodSpec.Builder loop = MethodSpec.methodBuilder("loop")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC);
-        for (int s : splatted) {
-            loop.addParameter(scalar, "s" + s);
-        }
-        loop.addParameter(MemorySegment.class, "x").addParameter(MemorySegment.class, "y");
-        for (int b = 0; b < k.stateCount(); b++) {
-            loop.addParameter(MemorySegment.class, "state" + b);
-        }
-        loop.addParameter(long.class, "xAt").addParameter(long.class, "yAt").addParameter(long.class, "stateAt")
+        loop.addParameter(ArrayTypeName.of(scalar), "splats")
+                .addParameter(MemorySegment.class, "x")
+                .addParameter(MemorySegment.class, "y")
+                .addParameter(ArrayTypeName.of(MemorySegment.class), "state")
+                .addParameter(long.class, "xAt").addParameter(long.class, "yAt").addParameter(long.class, "stateAt")
                 .addParameter(int.class, "n");
-        loop.addJavadoc("Elements {@code [0, n)} of one step: x, y and the state buffers start at the given element offsets.\n");
+        loop.addJavadoc("Elements {@code [0, n)} of one step: x, y and the state buffers start at the given element offsets;\n"
+                + "{@code splats} holds the per-step scalars the body broadcasts, in order.\n");
+        int slot = 0;
         for (int s : splatted) {
+            loop.addStatement("$T s$L = splats[$L]", scalar, s, slot++);
             loop.addStatement("$T s$LV = $T.broadcast(SPECIES, s$L)", vector, s, vector, s);
+        }
+        for (int b = 0; b < k.stateCount(); b++) {
+            loop.addStatement("$T state$L = state[$L]", MemorySegment.class, b, b);
         }
         loop.addStatement("int i = 0");
         loop.addStatement("int bound = SPECIES.loopBound(n)");
@@ -166,17 +169,17 @@ public final class VectorBackend {
         return s;
     }
 
-    private static String loopArgs(StepKernelIr k, Set<Integer> splatted, String xAt, String yAt, String sAt, String n,
-            String state) {
-        List<String> a = new ArrayList<>();
+    /** The arguments of a {@code loop} call: the splatted scalars packed in one array, then buffers and offsets. */
+    private static String loopArgs(Set<Integer> splatted, TypeName scalar, String xAt, String yAt, String sAt, String n) {
+        List<String> values = new ArrayList<>();
         for (int s : splatted) {
-            a.add("v" + s);
+            values.add("v" + s);
         }
+        List<String> a = new ArrayList<>();
+        a.add("new " + scalar + "[] {" + String.join(", ", values) + "}");
         a.add("x");
         a.add("y");
-        for (int b = 0; b < k.stateCount(); b++) {
-            a.add(state + "[" + b + "]");
-        }
+        a.add("state");
         a.add(xAt);
         a.add(yAt);
         a.add(sAt);

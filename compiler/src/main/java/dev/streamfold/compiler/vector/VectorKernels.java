@@ -1,6 +1,7 @@
 package dev.streamfold.compiler.vector;
 
 import com.palantir.javapoet.JavaFile;
+import dev.streamfold.compiler.kernel.KernelSize;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.passes.KernelPipeline;
 import dev.streamfold.ir.DType;
@@ -31,10 +32,14 @@ public final class VectorKernels {
 
     private VectorKernels() {}
 
-    /** The kernel IR of {@code m}'s step for parameter values of the given types. */
+    /**
+     * The kernel IR of {@code m}'s step for parameter values of the given types.
+     *
+     * @throws dev.streamfold.ir.StreamfoldException if the kernel is larger than {@link KernelSize#MAX}
+     */
     public static StepKernelIr lower(StreamingMatrix m, List<Tensor> values, DType dtype) {
         StepProgram step = StepProgram.build(m, values.stream().map(Tensor::type).toList(), new Type(dtype, new Shape(1)));
-        return KernelPipeline.compile(step);
+        return KernelSize.check(KernelPipeline.compile(step));
     }
 
     /** A stable class name derived from the kernel's structure. */

@@ -16,10 +16,17 @@ public final class ExprParser {
     /** How deeply parentheses, calls and arrays may nest. */
     public static final int MAX_NESTING = 200;
 
+    /**
+     * How many operators one expression may hold: each operator name and each {@code * number} (a
+     * diagonal) counts one. Products are bound into nested compositions, so this bounds their depth.
+     */
+    public static final int MAX_OPERATORS = 256;
+
     private final Lexer lexer;
     private Token current;
     private Token lookahead;
     private int nesting;
+    private int operators;
 
     private ExprParser(String text) {
         this.lexer = new Lexer(text);
@@ -80,6 +87,7 @@ public final class ExprParser {
         Expr expr = atom();
         while (current.kind() == Kind.STAR) {
             Position star = current.pos();
+            countOperator(star);
             advance();
             if (current.kind() != Kind.NUMBER) {
                 throw new ExprException(current.pos(), "expected a number after '*'");
@@ -112,6 +120,7 @@ public final class ExprParser {
 
     private Expr.Call call() {
         Token name = current;
+        countOperator(name.pos());
         advance();
         if (current.kind() != Kind.LPAREN) {
             return new Expr.Call(name.text(), List.of(), false, name.pos());
@@ -248,6 +257,13 @@ public final class ExprParser {
     private void expectEnd(String what) {
         if (current.kind() != Kind.END) {
             throw new ExprException(current.pos(), "unexpected " + current.describe() + " after the " + what);
+        }
+    }
+
+    private void countOperator(Position at) {
+        if (++operators > MAX_OPERATORS) {
+            throw new ExprException(at, "more than " + MAX_OPERATORS
+                    + " operators in one expression (each operator name and each '* number' counts one)");
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -161,5 +162,29 @@ class ExprParserTest {
         String text = "f(".repeat(depth) + ")".repeat(depth);
         ExprException e = assertThrows(ExprException.class, () -> ExprParser.parse(text));
         assertEquals("1:" + (2 * depth) + ": nested more than " + ExprParser.MAX_NESTING + " levels deep", e.getMessage());
+    }
+
+    @Test
+    void acceptsOperatorsUpToTheLimit() {
+        String scaled = "a" + " * 2".repeat(ExprParser.MAX_OPERATORS - 1);
+        assertTrue(Trees.sexpr(ExprParser.parse(scaled)).startsWith("(* "));
+        String product = "a" + " @ a".repeat(ExprParser.MAX_OPERATORS - 1);
+        assertTrue(Trees.sexpr(ExprParser.parse(product)).startsWith("(@ "));
+    }
+
+    @Test
+    void rejectsOperatorsPastTheLimitAtTheFirstOneTooMany() {
+        // "a" then " * 2" (4 characters) per scale: the 256th '*' is the 257th operator
+        String scaled = "a" + " * 2".repeat(3000);
+        ExprException e = assertThrows(ExprException.class, () -> ExprParser.parse(scaled));
+        assertEquals("1:" + (2 + 4 * (ExprParser.MAX_OPERATORS - 1) + 1) + ": more than 256 operators in one expression"
+                + " (each operator name and each '* number' counts one)", e.getMessage());
+        String product = "identity" + " @ identity".repeat(4000);
+        e = assertThrows(ExprException.class, () -> ExprParser.parse(product));
+        assertEquals("1:" + (8 + 11 * (ExprParser.MAX_OPERATORS - 1) + 4) + ": more than 256 operators in one expression"
+                + " (each operator name and each '* number' counts one)", e.getMessage());
+        String nested = "scale_rows_and_columns(" + "prefix_sum @ ".repeat(300) + "identity)";
+        e = assertThrows(ExprException.class, () -> ExprParser.parse(nested));
+        assertTrue(e.getMessage().startsWith("1:" + (24 + 13 * 255) + ": more than 256 operators"), e.getMessage());
     }
 }
