@@ -16,6 +16,7 @@ import dev.streamfold.ir.strategy.MechanismReport;
 import dev.streamfold.ir.strategy.Participation;
 import dev.streamfold.ir.strategy.ToeplitzOptimizer;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
@@ -113,7 +114,7 @@ final class OptimizeCommand {
         int bands = bands(a, n, closed ? n : null);
         double[] coef;
         if (closed) {
-            coef = java.util.Arrays.copyOf(ToeplitzOptimizer.optimalMaxErrorStrategy(n), bands);
+            coef = Arrays.copyOf(ToeplitzOptimizer.optimalMaxErrorStrategy(n), bands);
             out.put("bands", bands).put("closed_form", true).put("coef", coef)
                     .put("noising_coef", bands == n ? ToeplitzOptimizer.optimalMaxErrorNoising(n)
                             : ToeplitzOptimizer.inverseCoefficients(coef, n));

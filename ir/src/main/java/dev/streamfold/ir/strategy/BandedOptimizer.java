@@ -111,7 +111,7 @@ public final class BandedOptimizer {
         }
         double total = 0;
         for (int i = 0; i < n; i++) {
-            b[i] = i == 0 ? z[0].clone() : z[i].clone();
+            b[i] = z[i].clone();
             if (i > 0) {
                 for (int l = 0; l < n; l++) {
                     b[i][l] += b[i - 1][l];

@@ -92,7 +92,7 @@ public final class Lbfgs {
                     history.clear();
                     continue;
                 }
-                reason = "line search made no progress";
+                reason = "no step along the search direction decreases the objective";
                 break;
             }
             it++;

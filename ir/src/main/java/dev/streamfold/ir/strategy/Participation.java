@@ -34,11 +34,7 @@ public record Participation(int steps, int minSep, int participations) {
         if (limit != null && limit < 1) {
             throw new StreamfoldException("max_participations must be >= 1, got " + limit);
         }
-        if (minSep < 1 || minSep > steps) {
-            new Participation(steps, 1, 1);
-            throw new StreamfoldException("min_sep must be in [1, steps = " + steps + "], got " + minSep);
-        }
-        int most = ceilDiv(steps, minSep);
+        int most = minSep >= 1 ? ceilDiv(steps, minSep) : 1;
         return new Participation(steps, minSep, limit == null ? most : Math.min(limit, most));
     }
 

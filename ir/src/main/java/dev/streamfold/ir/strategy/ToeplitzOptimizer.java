@@ -80,7 +80,6 @@ public final class ToeplitzOptimizer {
     public Result optimize(Lbfgs.Settings settings, Lbfgs.Progress progress) {
         double[] start = Arrays.copyOfRange(optimalMaxErrorStrategy(bands), 1, bands);
         double[] x = start;
-        double value;
         int iterations = 0;
         int evaluations = 0;
         String reason = "nothing to optimize: one band";
@@ -92,7 +91,7 @@ public final class ToeplitzOptimizer {
             reason = r.stopReason();
         }
         double[] coef = withLeadingOne(x);
-        value = objective(x, new double[x.length]);
+        double value = objective(x, new double[x.length]);
         return new Result(coef, inverseCoefficients(coef, participation.steps()), value, iterations, evaluations, reason);
     }
 

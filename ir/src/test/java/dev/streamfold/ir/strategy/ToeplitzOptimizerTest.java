@@ -4,7 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamfold.ir.DType;
+import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.stream.Bindings;
+import dev.streamfold.ir.stream.Inverse;
+import dev.streamfold.ir.stream.Param;
+import dev.streamfold.ir.stream.PrefixSum;
+import dev.streamfold.ir.stream.StreamingEval;
+import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.ir.stream.Toeplitz;
 import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The banded Toeplitz optimizer and the closed-form optimal strategy. */
@@ -18,6 +28,32 @@ class ToeplitzOptimizerTest {
                 double[] x = {0.7, 0.5, -0.2, 0.3, 0.1};
                 GradientCheck.check(o::objective, x, GradientCheck.uniform(x.length, 1e-6), 1e-7, p + " " + kind);
             }
+        }
+    }
+
+    @Test
+    void errorGradientMatchesTheJvpTransform() {
+        int n = 16;
+        double[] c = {1, 0.6, -0.2, 0.3};
+        double[] dir = {0, 0.5, -1, 0.25};
+        StreamingMatrix m = new PrefixSum().matmul(new Inverse(new Toeplitz(Param.named("c"))));
+        StreamingEval.WithTangent wt = StreamingEval.runJvp(m, Bindings.NONE.with("c", Tensor.vector(DType.F64, c)),
+                Map.of("c", Tensor.vector(DType.F64, dir)), StreamingEval.Query.ROW_NORMS_SQUARED, null, n, DType.F64);
+        double[] dErr = wt.tangent().raw();
+        double mean = 0;
+        for (double v : dErr) {
+            mean += v / n;
+        }
+        for (ErrorKind kind : ErrorKind.values()) {
+            ToeplitzOptimizer o = new ToeplitzOptimizer(4, Participation.single(n), kind);
+            double[] g = new double[4];
+            o.error(c, g);
+            double directional = 0;
+            for (int j = 0; j < 4; j++) {
+                directional += g[j] * dir[j];
+            }
+            double want = kind == ErrorKind.MAX ? dErr[n - 1] : mean;
+            assertEquals(want, directional, 1e-11 * Math.abs(want), kind.toString());
         }
     }
 
