@@ -147,8 +147,9 @@ class NoiseTest {
         String[][] cases = {
             {"--dim", "0"}, {"--steps", "-1"}, {"--seed", "abc"}, {"--stddev", "-1"}, {"--stddev", "NaN"}, {"--dtype", "int8"}};
         String[] messages = {
-            "error: noise: --dim must be >= 1", "error: noise: --steps must be >= 0", "error: noise: --seed must be an integer",
-            "error: noise: --stddev must be finite and >= 0", "error: noise: --stddev must be finite and >= 0",
+            "error: noise: --dim must be an integer in [1, 2^40], got '0'",
+            "error: noise: --steps must be an integer in [0, 2147483647], got '-1'", "error: noise: --seed must be an integer",
+            "error: noise: --stddev must be finite and >= 0", "error: noise: --stddev must be a finite number of the form",
             "error: unknown dtype 'int8'"};
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new java.util.ArrayList<>(List.of("noise", "--expr", "prefix_sum", "--dim", "10", "--steps", "1",

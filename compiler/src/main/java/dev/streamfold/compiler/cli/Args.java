@@ -35,7 +35,7 @@ public final class Args {
                 continue;
             }
             if (!valued.contains(name) && !repeatable.contains(name)) {
-                throw new StreamfoldException(command + ": unknown option '" + a + "'" + (a.startsWith("--") ? "" : " (options start with --)"));
+                throw new StreamfoldException(command + ": unknown option '" + printable(a) + "'" + (a.startsWith("--") ? "" : " (options start with --)"));
             }
             if (value == null) {
                 if (i + 1 >= argv.length) {

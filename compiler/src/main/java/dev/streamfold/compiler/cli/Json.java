@@ -289,11 +289,9 @@ public final class Json {
 
     private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
-    /** A character as an error message shows it: quoted when printable, else as {@code U+XXXX}. */
+    /** A character as an error message shows it: quoted when printable ASCII, else as {@code U+XXXX}. */
     private static String describe(char c) {
-        return c < 0x20 || c == 0x7f || Character.isISOControl(c) || Character.isSurrogate(c)
-                ? String.format(Locale.ROOT, "U+%04X", (int) c)
-                : "'" + c + "'";
+        return c > 0x20 && c < 0x7f ? "'" + c + "'" : String.format(Locale.ROOT, "U+%04X", (int) c);
     }
 
     private boolean peek(char c) {
