@@ -62,7 +62,7 @@ public final class BenchMain {
     }
 
     /** The cases, in the order a full run measures them. */
-    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan");
+    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", "optimize");
 
     /**
      * Bench options, checked before anything runs or prints: {@code size} and {@code threads} are 0
@@ -92,6 +92,9 @@ public final class BenchMain {
         long onlySize = o.size();
         int onlyThreads = o.threads();
         String onlyCase = o.kase();
+        if ("optimize".equals(onlyCase)) {
+            return OptimizeBench.run(out, json, quick);
+        }
         int all = Math.min(Runtime.getRuntime().availableProcessors(), StreamingRunner.MAX_THREADS);
         int[] threadCounts = onlyThreads > 0 ? new int[] {onlyThreads} : all == 1 ? new int[] {1} : new int[] {1, all};
         long[] sizes = onlySize > 0 ? new long[] {onlySize} : quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};

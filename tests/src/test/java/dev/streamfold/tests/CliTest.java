@@ -251,7 +251,7 @@ class CliTest {
                 Arguments.of(List.of("demo", "--steps", "0"), "error: demo: --steps must be an integer in [1, 100000], got '0'\n"),
                 Arguments.of(List.of("demo", "--threads", "0"), "error: demo: --threads must be an integer in [1, 4096], got '0'\n"),
                 Arguments.of(List.of("demo", "--bogus"), "error: demo: unknown option '--bogus'\n"),
-                Arguments.of(List.of(""), "error: empty command word (commands: demo, test, eval, compile, noise, jvp, bench, gpu-bundle)\n"));
+                Arguments.of(List.of(""), "error: empty command word (commands: demo, test, eval, compile, noise, jvp, mechanism, optimize, bench, gpu-bundle)\n"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 public final class Main {
     private Main() {}
 
+    /** The command words, as errors list them. */
+    static final String COMMANDS = "demo, test, eval, compile, noise, jvp, mechanism, optimize, bench, gpu-bundle";
+
     static final String USAGE = """
             usage: streamfold <command> [options]
 
@@ -31,6 +34,11 @@ public final class Main {
               jvp --op lu|qr|svd|eigh|cholesky|triangular_solve --input FILE [--backend interpreter]
                   [--dtype float64|float32]
                   a decomposition and its derivative ({"params": {...}, "A": ..., "dA": ...})
+              mechanism --expr EXPR --steps N [--min-sep B] [--max-participations K]
+                                             sensitivity, per-query error and loss of the strategy EXPR (JSON)
+              optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
+                       [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
+                                             optimize a strategy; progress on stderr, the result as JSON
               bench [--quick] [--json FILE]
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
@@ -96,13 +104,15 @@ public final class Main {
                 case "compile" -> CompileCommand.run(argv);
                 case "noise" -> NoiseCommand.run(argv);
                 case "jvp" -> JvpCommand.run(argv);
+                case "mechanism" -> MechanismCommand.run(argv);
+                case "optimize" -> OptimizeCommand.run(argv, err);
                 case "demo" -> DemoCommand.run(argv, out);
                 case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
                 case "" -> throw new StreamfoldException(
-                        "empty command word (commands: demo, test, eval, compile, noise, jvp, bench, gpu-bundle)");
+                        "empty command word (commands: " + COMMANDS + ")");
                 default -> throw new StreamfoldException(
-                        "unknown command '" + Args.printable(cmd) + "' (commands: demo, test, eval, compile, noise, jvp, bench, gpu-bundle)");
+                        "unknown command '" + Args.printable(cmd) + "' (commands: " + COMMANDS + ")");
             };
             out.print(result);
             out.flush();

@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * jax_privacy's {@code ColumnNormalizedBanded}: an n x b array P sets the first b bands of C,
- * {@code C[j + r, j] = P[j, r] / ||P[j, :]||_2} (column j is P's row j scaled to unit norm); rows of
- * P past step n repeat P's last row (clip indexing, as JAX's index clamping gives). Streaming C^-1
- * (BandMF's noise): {@code u_t = (x_t - sum_{r>=1} P[t-r, r] u_{t-r}) / P[t, 0]}, output {@code
- * ||P[t, :]|| u_t}; state: the last b-1 values u. Every {@code P[j, 0]} must be non-zero. P sets the
- * number of bands, so it is a literal.
+ * jax_privacy's {@code ColumnNormalizedBanded}: an n x b array P sets the first b bands of C, and
+ * each column of the n x n matrix is scaled to unit norm, as its {@code materialize} documents:
+ * {@code C[j + r, j] = P[j, r] / N_j} with {@code N_j = ||P[j, 0 .. min(b, n - j) - 1]||_2} (the
+ * part of P's row j that falls inside the n x n matrix). Past step n, columns repeat P's last row
+ * (clip indexing) and are scaled by its whole norm, so every column has unit norm. Streaming C^-1
+ * (BandMF's noise): {@code u_t = (x_t - sum_{r>=1} P[t-r, r] u_{t-r}) / P[t, 0]}, output {@code N_t
+ * u_t}; state: the last b-1 values u; it is exactly the inverse of the forward operator. Every
+ * {@code P[j, 0]} must be non-zero. P sets the number of bands, so it is a literal.
  */
 public record ColumnNormalizedBanded(Param params) implements Invertible {
     private static final Param DERIVED = Param.vector();
@@ -75,16 +77,30 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
             }
             out.add(Tensor.vector(DType.F64, band));
         }
-        double[] norms = new double[n];
-        for (int j = 0; j < n; j++) {
+        out.add(Tensor.vector(DType.F64, columnNorms(p)));
+        return out;
+    }
+
+    /**
+     * {@code N_j} for j in [0, n]: the norms of the columns of the n x n matrix for j < n (row j of P
+     * cut to its first min(b, n - j) entries), then, for every column past n, the whole norm of P's
+     * last row.
+     */
+    public static double[] columnNorms(Tensor p) {
+        int n = p.shape().dim(0);
+        int b = p.shape().dim(1);
+        double[] v = p.raw();
+        double[] norms = new double[n + 1];
+        for (int j = 0; j <= n; j++) {
+            int row = Math.min(j, n - 1);
+            int kept = j < n ? Math.min(b, n - j) : b;
             double s = 0;
-            for (int r = 0; r < b; r++) {
-                s += v[j * b + r] * v[j * b + r];
+            for (int r = 0; r < kept; r++) {
+                s += v[row * b + r] * v[row * b + r];
             }
             norms[j] = Math.sqrt(s);
         }
-        out.add(Tensor.vector(DType.F64, norms));
-        return out;
+        return norms;
     }
 
     @Override

@@ -241,7 +241,7 @@ class BandedSemanticsTest {
     }
 
     @Test
-    void columnNormalizedBandedInverseFollowsTheReferenceAlgorithm() {
+    void columnNormalizedBandedInverseFollowsTheReferenceAlgorithmOutsideTruncatedColumns() {
         ColumnNormalizedBanded c = banded();
         double[][] p = ((Param.Literal) c.params()).value().rows();
         double[][] x = StreamingSemanticsTest.randomRows(12, 1, 5);
@@ -251,8 +251,13 @@ class BandedSemanticsTest {
         }
         double[] want = ringBufferInverse(p, y);
         double[][] got = new Inverse(c).multiply(x);
+        // jax_privacy's stream scales step t by ||P[t, :]||; the n x n matrix's column t (t = 3, 4 here)
+        // keeps only min(b, n - t) entries of that row.
+        double[] truncatedOverWhole = {1, 1, 1, Math.sqrt((0.64 + 0.04) / (0.64 + 0.04 + 0.49)),
+            Math.sqrt(1.21 / (1.21 + 0.09 + 0.04))};
         for (int i = 0; i < 12; i++) {
-            assertEquals(want[i], got[i][0], 1e-12, "step " + i);
+            double ratio = i < 5 ? truncatedOverWhole[i] : 1;
+            assertEquals(want[i] * ratio, got[i][0], 1e-12, "step " + i);
         }
         double[][] strategy = c.materialize(5);
         for (int j = 0; j < 5; j++) {
@@ -260,8 +265,24 @@ class BandedSemanticsTest {
             for (int i = 0; i < 5; i++) {
                 s += strategy[i][j] * strategy[i][j];
             }
-            assertEquals(j < 3 ? 1 : (j == 3 ? (0.64 + 0.04) / (0.64 + 0.04 + 0.49) : 1.21 / (1.21 + 0.09 + 0.04)), s, 1e-12,
-                    "column " + j + " (unit norm where the whole band fits in n rows)");
+            assertEquals(1, s, 1e-12, "column " + j);
+        }
+    }
+
+    /** jax_privacy's {@code test_parameter_mapping}: P = [[1, 4], [2, 5], [3, 6]] gives C[2, 2] = 1. */
+    @Test
+    void columnNormalizedBandedNormalizesColumnsOfTheTruncatedMatrix() {
+        ColumnNormalizedBanded c = new ColumnNormalizedBanded(new Param.Literal(Tensor.matrix(DType.F64,
+                new double[][] {{1, 4}, {2, 5}, {3, 6}})));
+        double[][] want = {
+            {1 / Math.sqrt(17), 0, 0},
+            {4 / Math.sqrt(17), 2 / Math.sqrt(29), 0},
+            {0, 5 / Math.sqrt(29), 1}};
+        assertMatrix(want, c.materialize(3), 1e-15, "C");
+        assertEquals(1.0, c.materialize(3)[2][2], 0);
+        for (int m : new int[] {3, 7}) {
+            double[][] product = DenseOracle.matmul(new Inverse(c).materialize(m), c.materialize(m));
+            assertMatrix(new Identity().materialize(m), product, 1e-14, "C^-1 C, n = " + m);
         }
     }
 

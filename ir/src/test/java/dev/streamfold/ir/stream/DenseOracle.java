@@ -68,8 +68,8 @@ final class DenseOracle {
                 for (int j = 0; j < n; j++) {
                     double[] col = p[Math.min(j, p.length - 1)];
                     double norm = 0;
-                    for (double v : col) {
-                        norm += v * v;
+                    for (int r = 0; r < col.length && (j >= p.length || j + r < p.length); r++) {
+                        norm += col[r] * col[r];
                     }
                     for (int r = 0; r < col.length && j + r < n; r++) {
                         a[j + r][j] = col[r] / Math.sqrt(norm);

@@ -4,6 +4,8 @@ import static dev.streamfold.ir.stream.BandedSemanticsTest.message;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -74,6 +76,64 @@ class MechanismsTest {
                 message(() -> Mechanisms.toeplitzMinSepSensitivitySquared(new double[] {1, 2}, 4, 1, null)));
         assertEquals("columns 0 and 2 of C are 2 >= min_sep = 2 apart but not orthogonal; the banded sensitivity does not apply",
                 message(() -> Mechanisms.bandedMinSepSensitivity(new PrefixSum().materialize(4), 2, null)));
+    }
+
+    /** Sensitivities of a BLT whose largest buf_decay is 1 - delta, against exact decimal arithmetic. */
+    @ParameterizedTest
+    @CsvSource({"1e-9", "1e-11", "1e-12", "1e-14", "0"})
+    void bltSensitivityStaysExactAsBufDecayTendsToOne(double delta) {
+        double[] theta = {1 - delta, 0.5};
+        double[] omega = {0.3, 0.2};
+        MathContext mc = new MathContext(40);
+        int n = 4096;
+        BigDecimal single = BigDecimal.ONE;
+        for (int j = 0; j < 2; j++) {
+            for (int k = 0; k < 2; k++) {
+                BigDecimal r = new BigDecimal(theta[j]).multiply(new BigDecimal(theta[k]), mc);
+                BigDecimal power = BigDecimal.ONE;
+                BigDecimal sum = BigDecimal.ZERO;
+                for (int m = 0; m < n - 1; m++) {
+                    sum = sum.add(power, mc);
+                    power = power.multiply(r, mc);
+                }
+                single = single.add(new BigDecimal(omega[j]).multiply(new BigDecimal(omega[k]), mc).multiply(sum, mc), mc);
+            }
+        }
+        double want = single.doubleValue();
+        assertEquals(want, Mechanisms.bltSensitivitySquared(theta, omega, n), 4e-15 * want, "single participation");
+
+        int steps = 512;
+        int minSep = 64;
+        BigDecimal[] coef = new BigDecimal[steps];
+        coef[0] = BigDecimal.ONE;
+        BigDecimal[] powers = {BigDecimal.ONE, BigDecimal.ONE};
+        for (int d = 1; d < steps; d++) {
+            coef[d] = BigDecimal.ZERO;
+            for (int j = 0; j < 2; j++) {
+                coef[d] = coef[d].add(new BigDecimal(omega[j]).multiply(powers[j], mc), mc);
+                powers[j] = powers[j].multiply(new BigDecimal(theta[j]), mc);
+            }
+        }
+        BigDecimal minSepSquared = BigDecimal.ZERO;
+        for (int i = 0; i < steps; i++) {
+            BigDecimal v = BigDecimal.ZERO;
+            for (int m = 0; m * minSep <= i; m++) {
+                v = v.add(coef[i - m * minSep], mc);
+            }
+            minSepSquared = minSepSquared.add(v.multiply(v, mc), mc);
+        }
+        double wantMinSep = minSepSquared.doubleValue();
+        assertEquals(wantMinSep, Mechanisms.bltMinSepSensitivitySquared(theta, omega, steps, minSep, null),
+                1e-14 * wantMinSep, "min separation");
+    }
+
+    @Test
+    void geometricSumIsExactAtTheEdges() {
+        assertEquals(7, Mechanisms.geometricSum(1, 1, 7), 0);
+        assertEquals(1, Mechanisms.geometricSum(0, 0.5, 7), 0);
+        assertEquals(0, Mechanisms.geometricSum(0.5, 0.5, 0), 0);
+        assertEquals((1 - Math.pow(0.25, 5)) / 0.75, Mechanisms.geometricSum(0.5, 0.5, 5), 1e-15);
+        assertEquals((1 - Math.pow(-0.25, 5)) / 1.25, Mechanisms.geometricSum(-0.5, 0.5, 5), 1e-15);
     }
 
     /** {@code max ||C 1_S||^2} over sets S of at most k steps, any two at least minSep apart. */
