@@ -75,7 +75,7 @@ public record ParamSlot(String name, int length, Rule rule) {
                         throw new IllegalArgumentException(name + " must be sorted by decreasing value, as the expression "
                                 + "language binds it, but " + name + "[" + i + "] = " + values[i] + " > " + name + "[" + (i - 1)
                                 + "] = " + values[i - 1] + " in " + Arrays.toString(values)
-                                + " (KernelBinding sorts it and permutes its output_scale alike)");
+                                + " (the index's bind(name, values) sorts it and permutes its output_scale alike)");
                     }
                 }
             }

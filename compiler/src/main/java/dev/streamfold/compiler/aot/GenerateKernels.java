@@ -8,8 +8,8 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
-import dev.streamfold.compiler.llvm.PtxCompiler;
 import dev.streamfold.compiler.vector.VectorBackend;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
@@ -216,12 +216,13 @@ public final class GenerateKernels {
         if (!arch.equals("sm_80") && !arch.equals("sm_90")) {
             throw new StreamfoldException("PTX architecture " + arch + " is not supported (expected sm_80 or sm_90)");
         }
+        NativeBackend llvm = NativeBackend.require("PTX generation");
         String kernelPackage = indexPackage + ".kernels";
         Path dir = resourcesOut.resolve(kernelPackage.replace('.', '/'));
         Files.createDirectories(dir);
         for (Spec s : specs) {
             Compiled c = compile(s, kernelPackage);
-            Files.writeString(dir.resolve(s.name() + ".ptx"), PtxCompiler.ptx(c.kernel(), c.description(), arch));
+            Files.writeString(dir.resolve(s.name() + ".ptx"), llvm.ptx(c.kernel(), c.description(), arch));
         }
     }
 

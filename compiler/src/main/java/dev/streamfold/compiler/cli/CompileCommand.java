@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cli;
 
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
-import dev.streamfold.compiler.llvm.PtxCompiler;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
@@ -62,13 +62,10 @@ final class CompileCommand {
             Files.createDirectories(parent);
             Path tmp = Files.createTempDirectory(parent, ".streamfold-");
             try {
-                PtxCompiler.Output o = PtxCompiler.compile(k, m.describe(), arch, tmp);
                 List<Entry> files = new java.util.ArrayList<>();
-                for (PtxCompiler.Compiled c : o.kernels()) {
-                    files.add(new Entry(Path.of(c.ll().getFileName().toString()), Files.readString(c.ll())));
-                    files.add(new Entry(Path.of(c.ptx().getFileName().toString()), Files.readString(c.ptx())));
+                for (NativeBackend.PtxFile f : NativeBackend.require("--backend ptx").compilePtx(k, m.describe(), arch, tmp)) {
+                    files.add(new Entry(Path.of(f.name()), f.text()));
                 }
-                files.add(new Entry(Path.of(PtxCompiler.MANIFEST), Files.readString(o.manifest())));
                 write(out, files);
                 return "wrote " + files.stream().map(f -> out.resolve(f.relative()).toString())
                         .collect(java.util.stream.Collectors.joining(", ")) + "\n";

@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.llvm.LlvmKernels;
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.stream.Bindings;
@@ -40,7 +40,7 @@ final class NoiseCommand {
         String backend = a.get("--backend", "vector");
         KernelEval.KernelLoader loader = switch (backend) {
             case "vector" -> KernelEval.VECTOR;
-            case "llvm" -> LlvmKernels.LLVM;
+            case "llvm" -> NativeBackend.require("--backend llvm").hostKernels();
             default -> throw new StreamfoldException("noise: unknown backend '" + backend
                     + "' (expected vector or llvm)");
         };
