@@ -26,7 +26,7 @@ import org.apache.maven.project.MavenProject;
  * Compiles the kernels of every {@code *.spec} file in {@link #sourceDirectory} into Java sources under {@link
  * #outputDirectory} (and PTX resources when {@link #ptxArch} is set) and adds them to the build. The generated code
  * needs only {@code streamfold-runtime} at run time. Generation is skipped when the spec files, the configuration
- * and the plugin version are those of the last run. A spec error fails the build with {@code file:line:column:
+ * and the plugin (version and code) are those of the last run. A spec error fails the build with {@code file:line:column:
  * message}.
  */
 @Mojo(name = "generate", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
@@ -126,13 +126,16 @@ public final class GenerateMojo extends AbstractMojo {
         }
     }
 
-    /** The plugin version, the configuration and every spec file's name and content, hashed. */
+    /** The plugin version and code, the configuration and every spec file's name and content, hashed. */
     private String fingerprint(List<Path> specFiles) throws IOException {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             String config = pluginVersion + "\n" + packageName + "\n" + indexClass + "\n" + ptxArch + "\n"
                     + resourceDirectory + "\n";
             d.update(config.getBytes(StandardCharsets.UTF_8));
+            for (Class<?> c : List.of(GenerateMojo.class, GenerateKernels.class)) {
+                codeOf(c, d);
+            }
             for (Path f : specFiles) {
                 d.update((f.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
                 d.update(Files.readAllBytes(f));
@@ -140,6 +143,21 @@ public final class GenerateMojo extends AbstractMojo {
             return HexFormat.of().formatHex(d.digest()) + "\n";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Adds the jar (or class directory entry) {@code c} was loaded from, so a rebuilt SNAPSHOT generates again. */
+    private static void codeOf(Class<?> c, MessageDigest d) throws IOException {
+        try {
+            Path p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(p)) {
+                d.update(Files.readAllBytes(p));
+            } else {
+                Path cls = p.resolve(c.getName().replace('.', '/') + ".class");
+                d.update(Files.readAllBytes(cls));
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("cannot locate the code of " + c.getName() + ": " + e.getMessage(), e);
         }
     }
 

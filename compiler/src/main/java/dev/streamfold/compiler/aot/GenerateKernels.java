@@ -329,7 +329,7 @@ public final class GenerateKernels {
                         + "{@link #bind})\n")
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(ArrayTypeName.of(ArrayTypeName.of(double.class)))
                 .addParameter(String.class, "name")
-                .beginControlFlow("return switch (name)");
+                .beginControlFlow("switch (name)");
         MethodSpec.Builder expr = MethodSpec.methodBuilder("expression")
                 .addJavadoc("The expression {@code name} was compiled from.\n")
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(String.class).addParameter(String.class, "name")
@@ -342,7 +342,7 @@ public final class GenerateKernels {
             KernelSignature ks = signatures.get(s.name());
             get.addStatement("case $S -> new $T()", s.name(), ClassName.get(kernelPackage, classOf.get(s.name())));
             if (ks.parameters().isEmpty()) {
-                params.addStatement("case $S -> $L", s.name(), fixedValues(ks));
+                params.addCode("case $S -> {\n$>return $L;\n$<}\n", s.name(), fixedValues(ks));
             } else {
                 params.addStatement("case $S -> throw new $T($S)", s.name(), IllegalArgumentException.class,
                         "kernel " + s.name() + " has named parameters " + String.join(", ",
@@ -354,7 +354,11 @@ public final class GenerateKernels {
         for (MethodSpec.Builder b : List.of(get, params, expr, sig)) {
             b.addStatement("default -> throw new $T($S + name + $S)", IllegalArgumentException.class,
                     "no ahead-of-time kernel named '", "' (see " + specName + ")");
-            b.endControlFlow("");
+            if (b == params) {
+                b.endControlFlow();
+            } else {
+                b.endControlFlow("");
+            }
         }
         MethodSpec bind = MethodSpec.methodBuilder("bind")
                 .addJavadoc("Kernel {@code name} with its named parameters bound to {@code values}, checked and prepared\n"

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamfold.ir.StreamfoldException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,8 +57,14 @@ class GenerateKernelsTest {
         String index = Files.readString(out.resolve("com/example/Kernels.java"));
         assertTrue(index.contains("public static BoundKernel bind(String name, Map<String, double[]> values)"), index);
         assertTrue(index.contains("new KernelSignature.Parameter(\"theta\", 2)"), index);
-        try (var kernels = Files.list(out.resolve("com/example/kernels"))) {
-            assertEquals(1, kernels.count());
+        List<String> args = new ArrayList<>(List.of("-d", dir.resolve("classes").toString(), "-cp",
+                System.getProperty("java.class.path"), "--add-modules=jdk.incubator.vector", "-proc:none", "-Xlint:none"));
+        try (var sources = Files.walk(out)) {
+            sources.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
         }
+        assertEquals(2, args.size() - 7, "the index and one kernel class");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = ToolProvider.getSystemJavaCompiler().run(null, null, err, args.toArray(String[]::new));
+        assertEquals(0, status, "the generated index of kernels that all have named parameters compiles:\n" + err);
     }
 }
