@@ -100,8 +100,12 @@ final class NoiseCommand {
             if (statePath != null) {
                 g.checkpoint(identity, arena).save(statePath);
             }
+            String state = statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath;
+            if (steps == 0) {
+                return String.format(Locale.ROOT, "wrote no steps (--steps 0): %s is empty%s%n", out, state);
+            }
             return String.format(Locale.ROOT, "wrote steps %d..%d (%d x %d %s) to %s%s%n", first, g.step() - 1, steps, dim,
-                    dtype.longName(), out, statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath);
+                    dtype.longName(), out, state);
         } catch (IOException e) {
             throw new StreamfoldException("noise: cannot write " + out + ": " + e.getMessage());
         }
