@@ -27,6 +27,9 @@ public final class NoiseGenerator implements AutoCloseable {
         if (!Double.isFinite(stddev) || stddev < 0) {
             throw new IllegalArgumentException("stddev must be finite and >= 0, got " + stddev);
         }
+        if (!(kernel instanceof NoiseKernel)) {
+            VectorApi.require("the noise generator");
+        }
         this.runner = new StreamingRunner(kernel, params, dim, threads);
         this.seed = seed;
         this.stddev = stddev;

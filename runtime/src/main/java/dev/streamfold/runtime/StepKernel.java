@@ -1,6 +1,7 @@
 package dev.streamfold.runtime;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The ABI a generated streaming kernel implements. Buffers are flat, native-order arrays of {@link
@@ -15,6 +16,12 @@ public interface StepKernel {
 
     /** Number of parameter slots. */
     int paramCount();
+
+    /**
+     * What each parameter slot must hold, in slot order ({@code paramCount()} entries): checked by {@link
+     * StreamingRunner} before the first step.
+     */
+    List<ParamSlot> paramSlots();
 
     /** Number of state buffers, each as long as one step's slice. */
     int stateCount();

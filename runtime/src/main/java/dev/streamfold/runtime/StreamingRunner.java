@@ -13,7 +13,9 @@ import java.util.concurrent.Future;
  * Runs a {@link StepKernel} over one slice of {@code length} elements: owns the state buffers
  * (off-heap, zero at step 0), the step counter, and the threads. The slice is split into one
  * contiguous range per thread, each range called in chunks, so results are bit-identical for any
- * thread count. Bounds are checked here, once per call. Not thread-safe: one caller at a time.
+ * thread count. Parameters are checked against the kernel's {@link StepKernel#paramSlots()} once, when the runner
+ * is made; buffers' sizes and, with more than one thread, that worker threads may access them (a segment of a
+ * confined arena may not) are checked once per call, whatever the size. Not thread-safe: one caller at a time.
  */
 public final class StreamingRunner implements AutoCloseable {
     /** Elements per kernel call within a thread's range. */
@@ -34,16 +36,18 @@ public final class StreamingRunner implements AutoCloseable {
     private final ExecutorService pool;
     private long step;
 
+    /** A thread that is not any arena's owner: a segment it cannot access belongs to a confined arena. */
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
+
     /**
-     * @param params one array per parameter slot, as {@link StepKernel} reads them (copied); an array may be
-     *     empty only where the kernel reads none of its entries (a BLT with no buffers)
+     * @param params one array per parameter slot, as {@link StepKernel} reads them (copied), each satisfying its
+     *     {@link ParamSlot}
      * @param length elements per step's slice
      * @param threads worker threads, at least 1
+     * @throws IllegalArgumentException naming the slot whose value does not fit the kernel
      */
     public StreamingRunner(StepKernel kernel, double[][] params, long length, int threads) {
-        if (params.length != kernel.paramCount()) {
-            throw new IllegalArgumentException("kernel takes " + kernel.paramCount() + " parameters, got " + params.length);
-        }
+        checkParams(kernel, params);
         if (length < 0 || length > MAX_LENGTH || threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("length " + length + " and threads " + threads + " must be in [0, 2^40] and [1, "
                     + MAX_THREADS + "]");
@@ -65,6 +69,21 @@ public final class StreamingRunner implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Checks {@code params} against {@code kernel}'s slots: their number, each one's length, finiteness and rule.
+     *
+     * @throws IllegalArgumentException naming the first slot that does not fit
+     */
+    public static void checkParams(StepKernel kernel, double[][] params) {
+        List<ParamSlot> slots = kernel.paramSlots();
+        if (params.length != slots.size()) {
+            throw new IllegalArgumentException("the kernel takes " + slots.size() + " parameter slots, got " + params.length);
+        }
+        for (int i = 0; i < params.length; i++) {
+            slots.get(i).check(params[i]);
+        }
     }
 
     public StepKernel kernel() {
@@ -250,6 +269,11 @@ public final class StreamingRunner implements AutoCloseable {
     }
 
     private void check(String what, MemorySegment s, long rows) {
+        if (threads > 1 && !s.isAccessibleBy(OTHER_THREAD)) {
+            throw new IllegalArgumentException(what + " belongs to a confined arena, which only its owner thread may "
+                    + "access, but this runner steps on " + threads + " worker threads: allocate it from Arena.ofShared(), "
+                    + "Arena.global() or Arena.ofAuto(), or run with one thread");
+        }
         long need = rows * length * kernel.elementType().bytes();
         if (s.byteSize() < need) {
             throw new IllegalArgumentException(what + " has " + s.byteSize() + " bytes, the step needs " + need + " ("

@@ -29,6 +29,11 @@ class CheckpointTest {
         }
 
         @Override
+        public java.util.List<ParamSlot> paramSlots() {
+            return java.util.List.of();
+        }
+
+        @Override
         public int stateCount() {
             return 1;
         }
@@ -53,7 +58,7 @@ class CheckpointTest {
 
     static float[] run(StreamingRunner r, int steps, int d) {
         float[] out = new float[steps * d];
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             MemorySegment x = a.allocate(d * 4L);
             MemorySegment y = a.allocate(d * 4L);
             for (int t = 0; t < steps; t++) {

@@ -65,6 +65,11 @@ class NonFiniteTest {
         }
 
         @Override
+        public java.util.List<ParamSlot> paramSlots() {
+            return java.util.List.of();
+        }
+
+        @Override
         public int stateCount() {
             return 0;
         }

@@ -31,7 +31,7 @@ class LauncherTest {
     static Path fakeRoot(Path dir) throws IOException {
         Path root = Files.createDirectory(dir.resolve("root"));
         Files.copy(launcher(), root.resolve("streamfold"));
-        for (String module : List.of("compiler", "bench")) {
+        for (String module : List.of("compiler-llvm", "bench")) {
             Path target = Files.createDirectories(root.resolve(module).resolve("target").resolve("classes")).getParent();
             Files.writeString(target.resolve("classpath.txt"), System.getProperty("java.class.path"));
         }

@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cli;
 
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
-import dev.streamfold.compiler.llvm.PtxCompiler;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
@@ -75,18 +75,15 @@ final class CompileCommand {
                     + ": " + StagedFile.reason(e));
         }
         try {
-            PtxCompiler.Output o = PtxCompiler.compile(k, m.describe(), arch, scratch);
             List<Entry> files = new java.util.ArrayList<>();
-            for (PtxCompiler.Compiled c : o.kernels()) {
-                files.add(new Entry(Path.of(c.ll().getFileName().toString()), Files.readString(c.ll())));
-                files.add(new Entry(Path.of(c.ptx().getFileName().toString()), Files.readString(c.ptx())));
+            for (NativeBackend.PtxFile f : NativeBackend.require("--backend ptx").compilePtx(k, m.describe(), arch, scratch)) {
+                files.add(new Entry(Path.of(f.name()), f.text()));
             }
-            files.add(new Entry(Path.of(PtxCompiler.MANIFEST), Files.readString(o.manifest())));
             write(out, files);
             return "wrote " + files.stream().map(f -> out.resolve(f.relative()).toString())
                     .collect(java.util.stream.Collectors.joining(", ")) + "\n";
-        } catch (IOException e) {
-            throw new StreamfoldException("compile: cannot read the compiled kernel: " + StagedFile.reason(e));
+        } catch (java.io.UncheckedIOException e) {
+            throw new StreamfoldException("compile: cannot read the compiled kernel: " + StagedFile.reason(e.getCause()));
         } finally {
             deleteStaging(scratch);
         }

@@ -90,7 +90,9 @@ final class DemoCommand {
                 }
                 progress(out, t + 1, steps, bytesPerStep / stepSeconds[t] / 1e9, "GB/s");
             }
-            out.println();
+            if (TERMINAL) {
+                out.println();
+            }
             double[] sorted = stepSeconds.clone();
             Arrays.sort(sorted);
             double median = sorted[steps / 2];
@@ -150,7 +152,9 @@ final class DemoCommand {
                 hashes[t] = hash(y);
                 progress(out, t + 1, steps, d / (ms[t] * 1e6), "G values/s");
             }
-            out.println();
+            if (TERMINAL) {
+                out.println();
+            }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
             out.printf(Locale.ROOT, "   median %.1f ms per step: %.2f G noise values/s, generator and mechanism fused%n",
@@ -226,7 +230,16 @@ final class DemoCommand {
         return gbps[gbps.length / 2];
     }
 
+    /** True when stdout is a terminal: progress is then a bar redrawn in place, otherwise a line per 10%. */
+    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
+
     private static void progress(PrintStream out, int done, int total, double rate, String unit) {
+        if (!TERMINAL) {
+            if (done == total || done * 10 / total != (done - 1) * 10 / total) {
+                out.printf(Locale.ROOT, "   %d/%d steps  %.2f %s%n", done, total, rate, unit);
+            }
+            return;
+        }
         int width = 30;
         int filled = done * width / total;
         out.printf(Locale.ROOT, "\r   [%s%s] %d/%d steps  %.2f %s   ", "#".repeat(filled), ".".repeat(width - filled), done, total,

@@ -1,11 +1,9 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.cuda.CudaEval;
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
-import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.compiler.vector.VectorKernels;
-import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
@@ -13,8 +11,9 @@ import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.expr.ExprException;
 import dev.streamfold.ir.expr.MatrixBinder;
 import dev.streamfold.ir.stream.Bindings;
-import dev.streamfold.ir.stream.StreamingEval;
+import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StreamingEval.Query;
+import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.StreamingRunner;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ final class EvalCommand {
         for (Job j : jobs) {
             Tensor v = switch (backend) {
                 case "interpreter" -> StreamingEval.run(m, bindings, j.q(), j.x(), j.n(), dtype);
-                case "llvm" -> KernelEval.run(LlvmKernels.LLVM, m, bindings, j.q(), j.x(), j.n(), dtype, threads);
+                case "llvm" -> KernelEval.run(NativeBackend.require("--backend llvm").hostKernels(), m, bindings, j.q(), j.x(), j.n(), dtype, threads);
                 case "cuda" -> cuda(m, bindings, j.q(), j.x(), j.n(), dtype);
                 default -> KernelEval.run(m, bindings, j.q(), j.x(), j.n(), dtype, threads);
             };
@@ -98,11 +97,12 @@ final class EvalCommand {
         for (int i = 0; i < p.length; i++) {
             p[i] = values.get(i).data();
         }
+        NativeBackend cuda = NativeBackend.require("--backend cuda");
         return switch (q) {
-            case MULTIPLY -> CudaEval.multiply(k, m.describe(), p, x, dtype);
-            case MATERIALIZE -> CudaEval.multiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype);
+            case MULTIPLY -> cuda.cudaMultiply(k, m.describe(), p, x, dtype);
+            case MATERIALIZE -> cuda.cudaMultiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype);
             case ROW_NORMS_SQUARED -> KernelEval.rowNormsSquared(
-                    CudaEval.multiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype), dtype);
+                    cuda.cudaMultiply(k, m.describe(), p, KernelEval.eye(n, dtype), dtype), dtype);
         };
     }
 

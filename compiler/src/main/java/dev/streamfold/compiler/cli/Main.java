@@ -1,8 +1,14 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.ir.StreamfoldException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
 
 /**
  * The {@code streamfold} command line. Bad input exits with status 2 and one {@code error:} line on
@@ -12,13 +18,11 @@ import java.nio.charset.StandardCharsets;
 public final class Main {
     private Main() {}
 
-    /** The command words, as errors list them. */
-    static final String COMMANDS = "demo, test, eval, compile, noise, jvp, mechanism, optimize, bench, gpu-bundle";
-
     static final String USAGE = """
             usage: streamfold <command> [options]
 
-              demo                           run the fused correlated-noise showcase on built-in defaults
+              demo [--dim D] [--steps T] [--threads K]
+                                             run the fused correlated-noise showcase on built-in defaults
               test                           run the whole test suite
               eval --expr EXPR [--backend interpreter|vector|llvm|cuda] [--dtype float64|float32]
                    [--input FILE] [--materialize N] [--row-norms N]
@@ -39,11 +43,12 @@ public final class Main {
               optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
                        [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
                                              optimize a strategy; progress on stderr, the result as JSON
-              bench [--quick] [--json FILE]
+              bench [--quick] [--json FILE] [--case compose3|blt4|noise-blt4|scan] [--size D] [--threads K]
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
                                              checks the PTX kernels and measures bandwidth on an NVIDIA GPU
 
+            `streamfold COMMAND --help` prints COMMAND's lines; `streamfold --version` the version.
             Expressions: see README.md (e.g. 'prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])').
             """;
 
@@ -99,6 +104,12 @@ public final class Main {
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         try {
             String cmd = argv.length == 0 ? "help" : argv[0];
+            if (argv.length > 1 && COMMANDS.contains(cmd) && Arrays.asList(argv).subList(1, argv.length)
+                    .stream().anyMatch(x -> x.equals("--help") || x.equals("-h"))) {
+                out.print(usage(cmd));
+                out.flush();
+                return 0;
+            }
             String result = switch (cmd) {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
@@ -110,9 +121,10 @@ public final class Main {
                 case "gpu-bundle" -> GpuBundleCommand.run(argv, err);
                 case "help", "-h", "--help" -> USAGE;
                 case "" -> throw new StreamfoldException(
-                        "empty command word (commands: " + COMMANDS + ")");
+                        "empty command word (commands: " + String.join(", ", COMMANDS) + ")");
+                case "version", "--version" -> "streamfold " + version() + "\n";
                 default -> throw new StreamfoldException(
-                        "unknown command '" + Args.printable(cmd) + "' (commands: " + COMMANDS + ")");
+                        "unknown command '" + Args.printable(cmd) + "' (commands: " + String.join(", ", COMMANDS) + ")");
             };
             out.print(result);
             out.flush();
@@ -133,6 +145,41 @@ public final class Main {
             err.println("error: internal error: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage())));
             return 3;
         }
+    }
+
+    /** The commands USAGE describes, in its order. */
+    static final List<String> COMMANDS = List.of("demo", "test", "eval", "compile", "noise", "jvp", "mechanism", "optimize",
+            "bench", "gpu-bundle");
+
+    /** USAGE's lines for {@code cmd}: its first line and the more indented lines after it. */
+    static String usage(String cmd) {
+        StringBuilder b = new StringBuilder("usage: streamfold ");
+        boolean in = false;
+        for (String line : USAGE.split("\n")) {
+            if (line.startsWith("  " + cmd + " ") || line.equals("  " + cmd)) {
+                in = true;
+                b.append(line.substring(2).stripTrailing()).append('\n');
+            } else if (in && line.startsWith("    ")) {
+                b.append(line.substring(2).stripTrailing()).append('\n');
+            } else if (in) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
+    /** The version this CLI was built as ({@code version.properties}, filled in by the build). */
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("version.properties is missing from the class path");
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version");
     }
 
     static String oneLine(String s) {

@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.llvm.LlvmKernels;
+import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.stream.Bindings;
@@ -38,7 +38,7 @@ final class NoiseCommand {
         String backend = a.get("--backend", "vector");
         KernelEval.KernelLoader loader = switch (backend) {
             case "vector" -> KernelEval.VECTOR;
-            case "llvm" -> LlvmKernels.LLVM;
+            case "llvm" -> NativeBackend.require("--backend llvm").hostKernels();
             default -> throw new StreamfoldException("noise: unknown backend '" + backend
                     + "' (expected vector or llvm)");
         };
@@ -102,8 +102,12 @@ final class NoiseCommand {
                 }
                 files.commit(g.checkpoint(identity, arena));
             }
+            String state = statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath;
+            if (steps == 0) {
+                return String.format(Locale.ROOT, "wrote no steps (--steps 0): %s is empty%s%n", out, state);
+            }
             return String.format(Locale.ROOT, "wrote steps %d..%d (%d x %d %s) to %s%s%n", first, g.step() - 1, steps, dim,
-                    dtype.longName(), out, statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath);
+                    dtype.longName(), out, state);
         }
     }
 

@@ -19,6 +19,7 @@ import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Unary;
 import dev.streamfold.runtime.ElementType;
+import dev.streamfold.runtime.ParamSlot;
 import dev.streamfold.runtime.StepKernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -145,6 +146,13 @@ public final class VectorBackend {
                 .addMethod(MethodSpec.methodBuilder("paramCount").addAnnotation(Override.class)
                         .addModifiers(Modifier.PUBLIC).returns(int.class)
                         .addStatement("return $L", k.paramCount()).build())
+                .addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(ParamSlot.class)),
+                                "SLOTS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                        .initializer(slotsInitializer(k)).build())
+                .addMethod(MethodSpec.methodBuilder("paramSlots").addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC).returns(ParameterizedTypeName.get(ClassName.get(List.class),
+                                ClassName.get(ParamSlot.class)))
+                        .addStatement("return SLOTS").build())
                 .addMethod(MethodSpec.methodBuilder("stateCount").addAnnotation(Override.class)
                         .addModifiers(Modifier.PUBLIC).returns(int.class)
                         .addStatement("return $L", k.stateCount()).build())
@@ -157,6 +165,17 @@ public final class VectorBackend {
                 .skipJavaLangImports(true)
                 .indent("    ")
                 .build();
+    }
+
+    private static CodeBlock slotsInitializer(StepKernelIr k) {
+        ClassName slot = ClassName.get(ParamSlot.class);
+        List<CodeBlock> items = new ArrayList<>();
+        for (ParamSlot s : k.slots()) {
+            items.add(s.length() == ParamSlot.PER_STEP
+                    ? CodeBlock.of("new $T($S, $T.PER_STEP, $T.Rule.$L)", slot, s.name(), slot, slot, s.rule())
+                    : CodeBlock.of("new $T($S, $L, $T.Rule.$L)", slot, s.name(), s.length(), slot, s.rule()));
+        }
+        return CodeBlock.of("$T.of($L)", List.class, CodeBlock.join(items, ",\n"));
     }
 
     private static Set<Integer> splattedScalars(StepKernelIr k) {

@@ -2,6 +2,7 @@ package dev.streamfold.compiler.vector;
 
 import com.palantir.javapoet.JavaFile;
 import dev.streamfold.compiler.kernel.KernelSize;
+import dev.streamfold.compiler.kernel.KernelSlots;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.passes.KernelPipeline;
 import dev.streamfold.ir.DType;
@@ -39,13 +40,14 @@ public final class VectorKernels {
      */
     public static StepKernelIr lower(StreamingMatrix m, List<Tensor> values, DType dtype) {
         StepProgram step = StepProgram.build(m, values.stream().map(Tensor::type).toList(), new Type(dtype, new Shape(1)));
-        return KernelSize.check(KernelPipeline.compile(step));
+        StepKernelIr k = KernelSize.check(KernelPipeline.compile(step));
+        return k.withSlots(KernelSlots.of(m, values, k));
     }
 
-    /** A stable class name derived from the kernel's structure. */
+    /** A stable class name derived from the kernel's structure and slots ({@link StepKernelIr#key()}). */
     public static String className(StepKernelIr k) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(k.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(k.key().getBytes(StandardCharsets.UTF_8));
             return "Step" + (k.dtype() == DType.F32 ? "F32_" : "F64_") + HexFormat.of().formatHex(h, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -59,7 +61,7 @@ public final class VectorKernels {
 
     /** The loaded kernel for {@code k}, compiled on first use. */
     public static StepKernel load(StepKernelIr k, String description) {
-        return CACHE.computeIfAbsent(k.toString(), key -> {
+        return CACHE.computeIfAbsent(k.key(), key -> {
             String name = className(k);
             InProcessCompiler.Compiled c = InProcessCompiler.compile(PACKAGE + "." + name, source(k, description).toString());
             try {

@@ -9,11 +9,13 @@ import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.ir.DType;
 import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.NoiseKernel;
+import dev.streamfold.runtime.ParamSlot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 /**
  * A step kernel compiled for this CPU from {@link LlvmEmitter#host}'s module, called through
@@ -109,6 +111,11 @@ public final class LlvmHostKernel implements NoiseKernel {
     @Override
     public int paramCount() {
         return paramCount;
+    }
+
+    @Override
+    public List<ParamSlot> paramSlots() {
+        return kernel.slots();
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class LlvmKernels {
      * @throws LlvmException if LLVM rejects the module
      */
     public static StepKernel load(StepKernelIr k, String description) {
-        return CACHE.computeIfAbsent(k.toString(),
+        return CACHE.computeIfAbsent(k.key(),
                 key -> LlvmHostKernel.compile(Toolchain.INSTANCE, k, kernelName(k), description));
     }
 
