@@ -54,6 +54,28 @@ final class BatchedMatrix {
         }
     }
 
+    /**
+     * Refuses a non-finite entry {@code (i, j)} that the op reads ({@code reads.test(i, j)}) of
+     * matrix {@code index} of a batch held row-major in {@code data}; {@code noun} names the operand
+     * ({@code "matrix"}, or e.g. {@code "right-hand side"}).
+     *
+     * @throws StreamfoldException naming the op, the operand, the matrix of the batch and the entry
+     */
+    static void requireFinite(String op, String noun, double[] data, int index, int batchSize, int rows, int cols,
+            java.util.function.BiPredicate<Integer, Integer> reads) {
+        int base = index * rows * cols;
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double v = data[base + i * cols + j];
+                if (!Double.isFinite(v) && reads.test(i, j)) {
+                    String who = batchSize == 1 ? "the " + noun : noun + " " + index + " of the batch";
+                    throw new StreamfoldException(op + ": " + who + " has the non-finite entry " + v
+                            + " at [" + i + ", " + j + "]");
+                }
+            }
+        }
+    }
+
     /** "the matrix" for a lone matrix, "matrix i of the batch" otherwise. */
     static String which(int index, int batchSize) {
         return batchSize == 1 ? "the matrix" : "matrix " + index + " of the batch";

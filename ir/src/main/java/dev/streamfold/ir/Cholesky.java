@@ -60,6 +60,8 @@ public record Cholesky(boolean symmetrizeInput) implements Op {
         double[] av = a.raw();
         double[] l = new double[av.length];
         for (int q = 0; q < batch; q++) {
+            // Without symmetrize_input only the lower triangle is read.
+            BatchedMatrix.requireFinite(name(), "matrix", av, q, batch, m, m, (i, j) -> symmetrizeInput || j <= i);
             int base = q * m * m;
             for (int j = 0; j < m; j++) {
                 double d = input(av, base, m, j, j);

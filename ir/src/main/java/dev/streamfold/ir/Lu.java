@@ -104,6 +104,7 @@ public record Lu() implements Op {
         double[] pivots = new double[batch * k];
         double[] permutation = new double[batch * m];
         for (int q = 0; q < batch; q++) {
+            BatchedMatrix.requireFinite(name(), "matrix", lu, q, batch, m, n, (i, j) -> true);
             int base = q * m * n;
             int[] perm = new int[m];
             for (int i = 0; i < m; i++) {

@@ -81,6 +81,10 @@ public record TriangularSolve(boolean leftSide, boolean lower, boolean transpose
         // The effective matrix M = op(A) is lower triangular when exactly one of lower, transposeA holds.
         boolean lowerM = lower != transposeA;
         for (int q = 0; q < batch; q++) {
+            // A is read in its triangle only, without the diagonal when unit_diagonal.
+            BatchedMatrix.requireFinite(name(), "matrix", av, q, batch, m, m,
+                    (i, j) -> (lower ? j <= i : j >= i) && !(unitDiagonal && i == j));
+            BatchedMatrix.requireFinite(name(), "right-hand side", x, q, batch, rows, cols, (i, j) -> true);
             int base = q * m * m;
             if (!unitDiagonal) {
                 for (int i = 0; i < m; i++) {
