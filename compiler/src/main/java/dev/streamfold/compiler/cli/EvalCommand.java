@@ -173,7 +173,7 @@ final class EvalCommand {
         double[] d = t.raw();
         for (int i = 0; i < d.length; i++) {
             if (!Double.isFinite(d[i])) {
-                throw new StreamfoldException(key + ": entry " + index(t.shape(), i) + " is " + d[i]
+                throw new StreamfoldException(key + ": entry " + Tensors.index(t.shape().dims(), i) + " is " + d[i]
                         + " (the values overflow " + (f32 ? "float32" : "float64") + ")");
             }
         }
@@ -203,19 +203,5 @@ final class EvalCommand {
             b.append(']');
         }
         return b.append(']').toString();
-    }
-
-    private static String index(Shape s, int flat) {
-        int[] dims = s.dims();
-        int[] idx = new int[dims.length];
-        for (int k = dims.length - 1; k >= 0; k--) {
-            idx[k] = flat % dims[k];
-            flat /= dims[k];
-        }
-        StringBuilder b = new StringBuilder();
-        for (int v : idx) {
-            b.append('[').append(v).append(']');
-        }
-        return b.toString();
     }
 }

@@ -116,7 +116,8 @@ final class Tensors {
         return flat;
     }
 
-    private static String index(int[] dims, int flat) {
+    /** {@code [i][j]...} of a row-major flat index; {@code []} for a scalar. */
+    static String index(int[] dims, int flat) {
         int[] idx = new int[dims.length];
         for (int k = dims.length - 1; k >= 0; k--) {
             idx[k] = flat % dims[k];

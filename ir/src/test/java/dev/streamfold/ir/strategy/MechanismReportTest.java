@@ -17,6 +17,7 @@ import dev.streamfold.ir.stream.Invertible;
 import dev.streamfold.ir.stream.Mechanisms;
 import dev.streamfold.ir.stream.MomentumSgd;
 import dev.streamfold.ir.stream.Param;
+import dev.streamfold.ir.stream.ParticipationOracle;
 import dev.streamfold.ir.stream.PrefixSum;
 import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.ir.stream.Toeplitz;
@@ -63,7 +64,7 @@ class MechanismReportTest {
             }
             assertEquals(Mechanisms.meanError(err), r.meanError(), 1e-9 * r.meanError(), kinds[s]);
             assertEquals(Mechanisms.maxError(err) * r.sensitivity() * r.sensitivity(), r.maxLoss(), 1e-9 * r.maxLoss());
-            double exact = Math.sqrt(bruteForceSquared(dense, 3, 3));
+            double exact = Math.sqrt(ParticipationOracle.bruteForceSquared(dense, 3, 3));
             if (r.minSep().upperBound()) {
                 assertTrue(r.minSep().value() >= exact * (1 - 1e-12), kinds[s] + " bound below the exact value");
             } else {
@@ -103,7 +104,7 @@ class MechanismReportTest {
         for (double[] coef : new double[][] {{1, -0.5, 0.3}, {1, 0.5, 0.8, 0.2}}) {
             MechanismReport r = MechanismReport.of(new Toeplitz(Param.vector(coef)), 10, 2, null);
             assertTrue(r.minSep().upperBound());
-            double exact = Math.sqrt(bruteForceSquared(new Toeplitz(Param.vector(coef)).materialize(10), 2, null));
+            double exact = Math.sqrt(ParticipationOracle.bruteForceSquared(new Toeplitz(Param.vector(coef)).materialize(10), 2, null));
             assertTrue(r.minSep().value() >= exact * (1 - 1e-12), "bound " + r.minSep().value() + " below " + exact);
         }
         MechanismReport monotone = MechanismReport.of(new Toeplitz(Param.vector(1, 0.5, 0.25)), 10, 2, null);
@@ -120,36 +121,4 @@ class MechanismReportTest {
         assertEquals("the strategy is singular: C[1][1] = 0.0", singular.getMessage());
     }
 
-    /** {@code max ||C 1_S||^2} over sets S of at most k steps, any two at least minSep apart. */
-    static double bruteForceSquared(double[][] c, int minSep, Integer limit) {
-        int n = c.length;
-        int k = Mechanisms.maxParticipations(n, minSep, limit);
-        double best = 0;
-        for (int mask = 1; mask < (1 << n); mask++) {
-            if (Integer.bitCount(mask) > k) {
-                continue;
-            }
-            int last = -minSep;
-            boolean ok = true;
-            for (int j = 0; j < n && ok; j++) {
-                if ((mask >> j & 1) == 1) {
-                    ok = j - last >= minSep;
-                    last = j;
-                }
-            }
-            if (!ok) {
-                continue;
-            }
-            double s = 0;
-            for (double[] row : c) {
-                double v = 0;
-                for (int j = 0; j < n; j++) {
-                    v += (mask >> j & 1) * row[j];
-                }
-                s += v * v;
-            }
-            best = Math.max(best, s);
-        }
-        return best;
-    }
 }

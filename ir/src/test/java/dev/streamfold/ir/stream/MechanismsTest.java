@@ -29,7 +29,7 @@ class MechanismsTest {
     void toeplitzMinSepMatchesBruteForce(int n, int minSep, Integer limit) {
         double[] coef = {1.0, 0.5, 0.375, 0.3125, 0.2};
         double[][] c = DenseOracle.toeplitz(coef, n);
-        assertEquals(bruteForceSquared(c, minSep, limit), Mechanisms.toeplitzMinSepSensitivitySquared(coef, n, minSep, limit),
+        assertEquals(ParticipationOracle.bruteForceSquared(c, minSep, limit), Mechanisms.toeplitzMinSepSensitivitySquared(coef, n, minSep, limit),
                 1e-12);
     }
 
@@ -39,7 +39,7 @@ class MechanismsTest {
         double[][] strategy = DenseOracle.invertLower(new ToeplitzInverse(Param.vector(1.0, 0.5, 0.375), n).materialize(n));
         double sens = Mechanisms.bandedMinSepSensitivity(strategy, minSep, limit);
         assertEquals(Math.sqrt(Mechanisms.maxParticipations(n, minSep, limit)), sens, 1e-12);
-        assertEquals(bruteForceSquared(strategy, minSep, limit), sens * sens, 1e-10);
+        assertEquals(ParticipationOracle.bruteForceSquared(strategy, minSep, limit), sens * sens, 1e-10);
     }
 
     @Test
@@ -136,36 +136,4 @@ class MechanismsTest {
         assertEquals((1 - Math.pow(-0.25, 5)) / 1.25, Mechanisms.geometricSum(-0.5, 0.5, 5), 1e-15);
     }
 
-    /** {@code max ||C 1_S||^2} over sets S of at most k steps, any two at least minSep apart. */
-    static double bruteForceSquared(double[][] c, int minSep, Integer limit) {
-        int n = c.length;
-        int k = Mechanisms.maxParticipations(n, minSep, limit);
-        double best = 0;
-        for (int mask = 1; mask < 1 << n; mask++) {
-            if (Integer.bitCount(mask) > k) {
-                continue;
-            }
-            int last = -minSep;
-            boolean ok = true;
-            for (int j = 0; j < n && ok; j++) {
-                if ((mask >> j & 1) == 1) {
-                    ok = j - last >= minSep;
-                    last = j;
-                }
-            }
-            if (!ok) {
-                continue;
-            }
-            double s = 0;
-            for (double[] row : c) {
-                double v = 0;
-                for (int j = 0; j < n; j++) {
-                    v += (mask >> j & 1) * row[j];
-                }
-                s += v * v;
-            }
-            best = Math.max(best, s);
-        }
-        return best;
-    }
 }
