@@ -69,8 +69,8 @@ public record Cholesky(boolean symmetrizeInput) implements Op {
                     d -= l[base + j * m + k] * l[base + j * m + k];
                 }
                 if (!(d > 0)) {
-                    throw new StreamfoldException("cholesky: matrix " + q
-                            + " of the batch is not positive definite (pivot " + j + " is " + d + ")");
+                    throw new StreamfoldException("cholesky: " + BatchedMatrix.which(q, batch)
+                            + " is not positive definite (pivot " + j + " is " + d + ")");
                 }
                 double diagonal = Math.sqrt(d);
                 l[base + j * m + j] = diagonal;

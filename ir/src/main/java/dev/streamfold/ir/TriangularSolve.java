@@ -89,8 +89,8 @@ public record TriangularSolve(boolean leftSide, boolean lower, boolean transpose
             if (!unitDiagonal) {
                 for (int i = 0; i < m; i++) {
                     if (av[base + i * m + i] == 0) {
-                        throw new StreamfoldException("triangular_solve: matrix " + q
-                                + " of the batch is singular (diagonal entry " + i + " is zero)");
+                        throw new StreamfoldException("triangular_solve: " + BatchedMatrix.which(q, batch)
+                                + " is singular (diagonal entry " + i + " is zero)");
                     }
                 }
             }

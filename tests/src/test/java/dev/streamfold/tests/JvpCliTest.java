@@ -490,9 +490,9 @@ class JvpCliTest {
     @Test
     void refusalsNameTheOpTheMatrixAndTheReason() throws IOException {
         refused(op("lu", "{\"A\": [[1, 2], [2, 4]], \"dA\": [[1, 0], [0, 0]]}"),
-                "lu: the derivative does not exist: triangular_solve: matrix 0 of the batch is singular (diagonal entry 1 is zero)");
+                "lu: the derivative does not exist: triangular_solve: the matrix is singular (diagonal entry 1 is zero)");
         refused(op("cholesky", "{\"A\": [[1, 2], [2, 1]], \"dA\": [[1, 0], [0, 0]]}"),
-                "cholesky: matrix 0 of the batch is not positive definite (pivot 1 is -3.0)");
+                "cholesky: the matrix is not positive definite (pivot 1 is -3.0)");
         refused(op("cholesky", "{\"A\": [[[4, 0], [0, 4]], [[1, 0], [0, 0]]]}"),
                 "cholesky: matrix 1 of the batch is not positive definite (pivot 1 is 0.0)");
         refused(op("eigh", "{\"A\": [[2, 0], [0, 2]], \"dA\": [[1, 0], [0, 0]]}"),
@@ -506,7 +506,7 @@ class JvpCliTest {
                 "qr: the matrix is rank-deficient: r[1, 1] = 4.440892098500626E-16 (relative size 2.0e-16 < 1e-10); the derivative"
                         + " does not exist");
         refused(op("triangular_solve", "{\"A\": [[2, 0], [1, 0]], \"B\": [[1, 2], [3, 4]]}"),
-                "triangular_solve: matrix 0 of the batch is singular (diagonal entry 1 is zero)");
+                "triangular_solve: the matrix is singular (diagonal entry 1 is zero)");
     }
 
     @Test

@@ -118,10 +118,10 @@ class LinalgApiTest {
         Tensor singular = Tensor.of(DType.F64, new Shape(2, 2), 1, 2, 2, 4);
         Tensor d = Tensor.of(DType.F64, new Shape(2, 2), 1, 0, 0, 0);
         StreamfoldException e = assertThrows(StreamfoldException.class, () -> Linalg.jvp(LinalgOp.lu(), singular, d));
-        assertEquals("lu: the derivative does not exist: triangular_solve: matrix 0 of the batch is singular (diagonal entry 1 is"
+        assertEquals("lu: the derivative does not exist: triangular_solve: the matrix is singular (diagonal entry 1 is"
                 + " zero)", e.getMessage());
         e = assertThrows(StreamfoldException.class, () -> Linalg.cholesky(singular));
-        assertTrue(e.getMessage().startsWith("cholesky: matrix 0 of the batch is not positive definite"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cholesky: the matrix is not positive definite"), e.getMessage());
         e = assertThrows(StreamfoldException.class, () -> Linalg.jvp(LinalgOp.qr(false), A, Matrices.random(1, 2, 2)));
         assertEquals("qr: the tangent of A is f64[2,2], but A is f64[3,3]", e.getMessage());
         e = assertThrows(StreamfoldException.class, () -> Linalg.cholesky(Matrices.random(1, 2, 3)));
