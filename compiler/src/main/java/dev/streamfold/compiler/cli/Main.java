@@ -30,7 +30,7 @@ public final class Main {
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
-                    [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
+                    [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE|-
                     [--state FILE] [--resume FILE]
               jvp --program FILE --input FILE [--backend interpreter] [--dtype float64|float32]
                   the outputs of an IR program (text format: README.md) and their derivatives along the
@@ -113,7 +113,7 @@ public final class Main {
             String result = switch (cmd) {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
-                case "noise" -> NoiseCommand.run(argv);
+                case "noise" -> NoiseCommand.run(argv, out, err);
                 case "jvp" -> JvpCommand.run(argv);
                 case "mechanism" -> MechanismCommand.run(argv);
                 case "optimize" -> OptimizeCommand.run(argv, err);

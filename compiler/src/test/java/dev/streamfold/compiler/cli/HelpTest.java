@@ -24,7 +24,7 @@ class HelpTest {
     @Test
     void everyCommandHasItsOwnHelp() {
         assertEquals("usage: streamfold noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]\n"
-                + "      [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE\n"
+                + "      [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE|-\n"
                 + "      [--state FILE] [--resume FILE]\n", run("noise", "--help")[1]);
         for (String cmd : Main.COMMANDS) {
             String[] r = run(cmd, "--expr", "x", "-h");
