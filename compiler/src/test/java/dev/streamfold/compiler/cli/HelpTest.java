@@ -33,7 +33,8 @@ class HelpTest {
             assertEquals("", r[2], cmd);
         }
         assertTrue(run("demo", "--help")[1].contains("[--dim D] [--steps T] [--threads K]"));
-        assertTrue(run("bench", "--help")[1].contains("[--case compose3|blt4|noise-blt4|scan] [--size D] [--threads K]"));
+        String bench = run("bench", "--help")[1];
+        assertTrue(bench.contains("[--csv] [--case compose3|blt4|noise-blt4|scan|optimize] [--size D]\n      [--threads K]\n"), bench);
     }
 
     @Test
