@@ -31,7 +31,11 @@ import java.util.Set;
 /**
  * {@code streamfold bench}: times streaming steps against this machine's copy bandwidth, measured in
  * the same run. Variants of a case are warmed up, then interleaved round-robin so that bandwidth
- * drift hits them alike; figures are medians with min and max over rounds.
+ * drift hits them alike; figures are medians with min and max over rounds. The report is a table
+ * in ms with aligned columns and the verdicts against the README's {@link Targets targets}, or with
+ * {@code --csv} the rows alone as CSV on standard output (the rest then goes to standard error).
+ * {@code --json FILE} writes the rows to FILE and the run's {@link BenchMetadata metadata} and
+ * verdicts beside it, to {@code FILE.meta.json}.
  */
 public final class BenchMain {
     static final String COMPOSE3 = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
@@ -50,7 +54,7 @@ public final class BenchMain {
 
     public static void main(String[] argv) {
         try {
-            System.exit(run(argv, System.out));
+            System.exit(run(argv, System.out, System.err));
         } catch (StreamfoldException e) {
             System.err.println("error: " + e.getMessage().replace('\n', ' ').replace('\r', ' '));
             System.exit(2);
@@ -68,9 +72,10 @@ public final class BenchMain {
      * Bench options, checked before anything runs or prints: {@code size} and {@code threads} are 0
      * when not given, {@code kase} is null for every case, {@code json} null for no file.
      */
-    record Options(boolean quick, Path json, long size, int threads, String kase) {
+    record Options(boolean quick, Path json, long size, int threads, String kase, boolean csv) {
         static Options parse(String[] argv) {
-            Args a = new Args("bench", argv, 0, Set.of("--json", "--case", "--size", "--threads"), Set.of(), Set.of("--quick"));
+            Args a = new Args("bench", argv, 0, Set.of("--json", "--case", "--size", "--threads"), Set.of(),
+                    Set.of("--quick", "--csv"));
             String kase = a.get("--case");
             if (kase != null && !CASES.contains(kase)) {
                 throw new StreamfoldException("bench: unknown case '" + kase + "' (cases: " + String.join(", ", CASES) + ")");
@@ -79,13 +84,26 @@ public final class BenchMain {
             if (json != null && json.isEmpty()) {
                 throw new StreamfoldException("bench: --json needs a file name");
             }
+            if ("-".equals(json)) {
+                throw new StreamfoldException("bench: --json - (standard output) is not supported: the rows go to a file and"
+                        + " their metadata beside it (FILE.meta.json); use --csv for the rows on standard output");
+            }
+            boolean csv = a.flag("--csv");
+            if (csv && "optimize".equals(kase)) {
+                throw new StreamfoldException("bench: --csv applies to the streaming cases, not --case optimize");
+            }
             return new Options(a.flag("--quick"), json == null ? null : Path.of(json),
                     a.longValue("--size", 0, 1, StreamingRunner.MAX_LENGTH),
-                    a.intValue("--threads", 0, 1, StreamingRunner.MAX_THREADS), kase);
+                    a.intValue("--threads", 0, 1, StreamingRunner.MAX_THREADS), kase, csv);
         }
     }
 
     static int run(String[] argv, PrintStream out) {
+        return run(argv, out, System.err);
+    }
+
+    /** Runs the bench: the report on {@code out}; with {@code --csv}, the CSV on {@code out} and the rest on {@code err}. */
+    static int run(String[] argv, PrintStream out, PrintStream err) {
         Options o = Options.parse(argv);
         boolean quick = o.quick();
         Path json = o.json();
@@ -93,13 +111,18 @@ public final class BenchMain {
         int onlyThreads = o.threads();
         String onlyCase = o.kase();
         if ("optimize".equals(onlyCase)) {
-            return OptimizeBench.run(out, json, quick);
+            int status = OptimizeBench.run(out, json, quick);
+            if (json != null) {
+                writeMetadata(json, List.of());
+            }
+            return status;
         }
+        PrintStream info = o.csv() ? err : out;
         int all = Math.min(Runtime.getRuntime().availableProcessors(), StreamingRunner.MAX_THREADS);
         int[] threadCounts = onlyThreads > 0 ? new int[] {onlyThreads} : all == 1 ? new int[] {1} : new int[] {1, all};
         long[] sizes = onlySize > 0 ? new long[] {onlySize} : quick ? new long[] {1L << 20} : new long[] {1L << 24, 1L << 20};
         Timing timing = quick ? new Timing(0.3, 5) : new Timing(1.0, 11);
-        out.printf(Locale.ROOT, "Streamfold bench (%s): float32, %d hardware threads; medians over %d interleaved rounds (min-max)%n",
+        info.printf(Locale.ROOT, "Streamfold bench (%s): float32, %d hardware threads; medians over %d interleaved rounds (min-max)%n",
                 quick ? "quick" : "full", all, timing.rounds());
         List<Row> rows = new ArrayList<>();
         if (onlyCase == null || onlyCase.equals("compose3")) {
@@ -129,10 +152,17 @@ public final class BenchMain {
                 rows.addAll(scan(scanD, threads, timing));
             }
         }
-        print(out, rows);
+        List<Targets.Verdict> verdicts = Targets.check(rows);
+        if (o.csv()) {
+            out.print(csv(rows));
+        } else {
+            out.print(table(rows));
+        }
+        info.print(summary(verdicts));
         if (json != null) {
             writeJson(json, rows);
-            out.println("wrote " + json);
+            Path meta = writeMetadata(json, verdicts);
+            info.println("wrote " + json + (meta == null ? " (no metadata file beside a FIFO or device)" : " and " + meta));
         }
         return 0;
     }
@@ -252,18 +282,98 @@ public final class BenchMain {
         }
     }
 
-    static void print(PrintStream out, List<Row> rows) {
-        out.printf(Locale.ROOT, "%-9s %-12s %9s %7s %11s %12s %8s %15s %9s%n", "case", "variant", "d", "threads",
-                "MB/step", "ns/step", "GB/s", "(min-max)", "vs copy");
+    /** The rows as a table in ms, each column as wide as its widest cell (text left, numbers right). */
+    static String table(List<Row> rows) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(new String[] {"case", "variant", "d", "threads", "MB/step", "ms/step", "GB/s", "(min-max)", "vs copy"});
         double copy = 0;
         for (Row r : rows) {
             if (r.variant().equals("copy")) {
                 copy = r.gbps();
             }
-            out.printf(Locale.ROOT, "%-9s %-12s %9d %7d %11.1f %12.0f %8.1f %15s %8.0f%%%n", r.kase(), r.variant(), r.d(),
-                    r.threads(), r.bytesPerStep() / 1e6, r.nsPerStep(), r.gbps(),
-                    String.format(Locale.ROOT, "(%.1f-%.1f)", r.gbpsMin(), r.gbpsMax()), 100 * r.gbps() / copy);
+            boolean moves = r.bytesPerStep() > 0;
+            cells.add(new String[] {r.kase(), r.variant(), size(r.d()), Integer.toString(r.threads()),
+                    String.format(Locale.ROOT, "%.1f", r.bytesPerStep() / 1e6), String.format(Locale.ROOT, "%.3f", r.nsPerStep() / 1e6),
+                    moves ? String.format(Locale.ROOT, "%.1f", r.gbps()) : "-",
+                    moves ? String.format(Locale.ROOT, "(%.1f-%.1f)", r.gbpsMin(), r.gbpsMax()) : "-",
+                    moves && copy > 0 ? String.format(Locale.ROOT, "%.0f%%", 100 * r.gbps() / copy) : "-"});
         }
+        int[] width = new int[cells.get(0).length];
+        for (String[] row : cells) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (String[] row : cells) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                String pad = " ".repeat(width[c] - row[c].length());
+                line.append(c == 0 ? "" : "  ").append(c < 2 ? row[c] + pad : pad + row[c]);
+            }
+            b.append(line.toString().stripTrailing()).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** {@code 2^k} for a power of two, the decimal number otherwise. */
+    static String size(long d) {
+        return Long.bitCount(d) == 1 ? "2^" + Long.numberOfTrailingZeros(d) : Long.toString(d);
+    }
+
+    /** The columns of a JSON row. */
+    static final String CSV_HEADER = "case,variant,d,dtype,threads,bytes_per_step,ns_per_step,gbps,gbps_min,gbps_max";
+
+    /** The rows as CSV: one header line, then one line per row, with the JSON rows' columns. */
+    static String csv(List<Row> rows) {
+        StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
+        for (Row r : rows) {
+            b.append(String.format(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.1f,%.3f,%.3f,%.3f%n", r.kase(), r.variant(), r.d(), r.dtype(),
+                    r.threads(), r.bytesPerStep(), r.nsPerStep(), r.gbps(), r.gbpsMin(), r.gbpsMax()));
+        }
+        return b.toString();
+    }
+
+    /** One line per verdict, {@code met} or {@code MISSED} first; nothing when no target applies. */
+    static String summary(List<Targets.Verdict> verdicts) {
+        if (verdicts.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("Against the README's targets:\n");
+        for (Targets.Verdict v : verdicts) {
+            b.append(String.format(Locale.ROOT, "  %-6s %-10s d %s, %d thread%s: %s: %s%n", v.met() ? "met" : "MISSED", v.kase(),
+                    size(v.d()), v.threads(), v.threads() == 1 ? "" : "s", v.target(), v.measured()));
+        }
+        return b.toString();
+    }
+
+    /** Where {@code --json FILE} puts the run's metadata: {@code FILE.meta.json}. */
+    static Path metadataPath(Path json) {
+        return json.resolveSibling(json.getFileName() + ".meta.json");
+    }
+
+    /**
+     * Writes this run's {@link BenchMetadata} and {@code verdicts} beside {@code json}; returns the
+     * path, or {@code null} when {@code json} is a FIFO or a device, which has no file beside it.
+     */
+    static Path writeMetadata(Path json, List<Targets.Verdict> verdicts) {
+        try {
+            if (StagedFile.resolve(json) == null) {
+                return null;
+            }
+        } catch (IOException e) {
+            throw new StreamfoldException("bench: cannot write --json " + json + ": " + StagedFile.reason(e));
+        }
+        Path meta = metadataPath(json);
+        String text = BenchMetadata.collect(Path.of("").toAbsolutePath()).toJson(verdicts);
+        try (StagedFile f = StagedFile.create(meta)) {
+            f.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            f.force();
+            f.commit();
+        } catch (IOException e) {
+            throw new StreamfoldException("bench: cannot write " + meta + ": " + StagedFile.reason(e));
+        }
+        return meta;
     }
 
     static void writeJson(Path file, List<Row> rows) {

@@ -34,7 +34,10 @@ class BenchOptionsTest {
                 Arguments.of(List.of("--case"), "bench: option --case needs a value"),
                 Arguments.of(List.of("--json", ""), "bench: --json needs a file name"),
                 Arguments.of(List.of("--quick", "--bogus"), "bench: unknown option '--bogus'"),
-                Arguments.of(List.of("--size", "1", "--size", "2"), "bench: option --size is given twice"));
+                Arguments.of(List.of("--size", "1", "--size", "2"), "bench: option --size is given twice"),
+                Arguments.of(List.of("--json", "-"), "bench: --json - (standard output) is not supported: the rows go to a file"
+                        + " and their metadata beside it (FILE.meta.json); use --csv for the rows on standard output"),
+                Arguments.of(List.of("--csv", "--case", "optimize"), "bench: --csv applies to the streaming cases, not --case optimize"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -50,8 +53,8 @@ class BenchOptionsTest {
     @Test
     void goodOptionsAreRead() {
         BenchMain.Options o = BenchMain.Options.parse(
-                new String[] {"--quick", "--case", "scan", "--size", "4096", "--threads=3", "--json", "b.json"});
-        assertEquals(new BenchMain.Options(true, Path.of("b.json"), 4096, 3, "scan"), o);
-        assertEquals(new BenchMain.Options(false, null, 0, 0, null), BenchMain.Options.parse(new String[0]));
+                new String[] {"--quick", "--case", "scan", "--size", "4096", "--threads=3", "--json", "b.json", "--csv"});
+        assertEquals(new BenchMain.Options(true, Path.of("b.json"), 4096, 3, "scan", true), o);
+        assertEquals(new BenchMain.Options(false, null, 0, 0, null, false), BenchMain.Options.parse(new String[0]));
     }
 }

@@ -36,6 +36,34 @@ class BenchSmokeTest {
             cases.add((String) r.get("case"));
         }
         assertEquals(Set.of("compose3", "blt4", "noise-blt4", "scan"), cases);
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("compose3  fused"), out.toString(StandardCharsets.UTF_8));
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertTrue(report.matches("(?s).*\\ncompose3 +fused +2\\^12 +1 .*"), report);
+        assertTrue(report.contains("ms/step"), report);
+        assertTrue(report.contains("Against the README's targets:\n"), report);
+        for (String target : List.of(Targets.COPY, Targets.BYTE_RATIO, Targets.WHOLE_SCAN, Targets.NOISE)) {
+            assertTrue(report.matches("(?s).*\\n  (met|MISSED) .*: " + java.util.regex.Pattern.quote(target) + ": .*"), target + "\n" + report);
+        }
+        Map<?, ?> meta = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("bench.json.meta.json")), "meta");
+        for (String key : List.of("jdk", "cpu", "hardware_threads", "commit", "load_average", "vector_lanes", "targets")) {
+            assertTrue(meta.containsKey(key), "metadata lacks " + key + ": " + meta);
+        }
+        assertEquals(5, ((List<?>) meta.get("targets")).size(), "compose3 twice, blt4, scan, noise: " + meta);
+        assertTrue(((Map<?, ?>) meta.get("vector_lanes")).get("float32") instanceof Double lanes && lanes >= 1, meta.toString());
+    }
+
+    @Test
+    void csvPutsOnlyTheRowsOnStandardOutput() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = BenchMain.run(new String[] {"--quick", "--case", "blt4", "--size", "4096", "--threads", "1", "--csv"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status);
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of(BenchMain.CSV_HEADER, "blt4,copy", "blt4,fused", "blt4,unfused"),
+                lines.stream().map(l -> l.startsWith("blt4,") ? l.substring(0, l.indexOf(',', 5)) : l).toList());
+        for (String l : lines) {
+            assertEquals(10, l.split(",", -1).length, l);
+        }
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Against the README's targets:"), err.toString(StandardCharsets.UTF_8));
     }
 }

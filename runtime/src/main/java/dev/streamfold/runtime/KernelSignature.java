@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * How an ahead-of-time kernel's parameter slots are filled from named values: each slot holds a value fixed when the
- * kernel was generated or one named parameter ({@code $name} in the spec). {@link #bind} checks the names and their
+ * kernel was generated or one named parameter ({@code $name} in the spec). {@link #prepare} checks the names and their
  * lengths, prepares the values as the expression language does (a BLT's buf_decay sorted by decreasing value, stable,
  * with its output_scale permuted alike; then rounding to the kernel's element type) and checks the result against
  * the kernel's {@link StepKernel#paramSlots()}, so a bound kernel computes, bit for bit, what {@code streamfold noise}

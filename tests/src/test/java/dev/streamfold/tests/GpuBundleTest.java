@@ -257,6 +257,10 @@ class GpuBundleTest {
         assertTrue(Files.notExists(out.resolve("jdk")));
         assertEquals(bundle.cases(), GpuCase.readIndex(out.resolve(GpuCheck.KERNELS).resolve(GpuCase.INDEX)));
         assertTrue(Files.isExecutable(out.resolve("run.sh")));
+        Path plainDir = Files.createDirectory(tmp.resolve("plain-dir"));
+        assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(out),
+                "the bundle directory has the mode the umask gives");
+        assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(out.resolve("run.sh")));
     }
 
     /** The jlink image is small enough to travel, and run.sh runs GpuCheck on it. */

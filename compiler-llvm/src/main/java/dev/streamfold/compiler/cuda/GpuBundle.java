@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -209,7 +208,6 @@ public final class GpuBundle {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             TempFiles.release(tmp);
             tmp = null;
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
             return new Written(target, cases, size(target.resolve("jdk")), size(target.resolve("lib")),
                     size(target.resolve(GpuCheck.KERNELS)), size(target), checked);
         } catch (IOException e) {
@@ -338,7 +336,8 @@ public final class GpuBundle {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text, StandardCharsets.UTF_8);
         if (executable) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // The bundle's directory was created with 0777 & ~umask: the mode an executable gets from the umask too.
+            Files.setPosixFilePermissions(file, Files.getPosixFilePermissions(file.getParent()));
         }
     }
 

@@ -36,6 +36,10 @@ final class CompileCommand {
         if (out.toString().isEmpty()) {
             throw new StreamfoldException("compile: --out must name a directory, got ''");
         }
+        if (out.toString().equals("-")) {
+            throw new StreamfoldException("compile: --out - (standard output) is not supported: compile writes a directory"
+                    + " of files; name a directory");
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new StreamfoldException("compile: cannot write --out " + out + ": it exists and is not a directory");
         }

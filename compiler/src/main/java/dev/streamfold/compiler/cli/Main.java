@@ -30,7 +30,7 @@ public final class Main {
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
-                    [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE
+                    [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE|-
                     [--state FILE] [--resume FILE]
               jvp --program FILE --input FILE [--backend interpreter] [--dtype float64|float32]
                   the outputs of an IR program (text format: README.md) and their derivatives along the
@@ -43,7 +43,11 @@ public final class Main {
               optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
                        [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
                                              optimize a strategy; progress on stderr, the result as JSON
-              bench [--quick] [--json FILE] [--case compose3|blt4|noise-blt4|scan] [--size D] [--threads K]
+              bench [--quick] [--json FILE] [--csv] [--case compose3|blt4|noise-blt4|scan|optimize] [--size D]
+                    [--threads K]
+                                             time the kernels against copy bandwidth; the table in ms, the
+                                             verdicts against the README's targets; --json FILE also writes
+                                             FILE.meta.json (JDK, CPU, commit, load average, vector lanes)
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
                                              checks the PTX kernels and measures bandwidth on an NVIDIA GPU
@@ -113,7 +117,7 @@ public final class Main {
             String result = switch (cmd) {
                 case "eval" -> EvalCommand.run(argv);
                 case "compile" -> CompileCommand.run(argv);
-                case "noise" -> NoiseCommand.run(argv);
+                case "noise" -> NoiseCommand.run(argv, out, err);
                 case "jvp" -> JvpCommand.run(argv);
                 case "mechanism" -> MechanismCommand.run(argv);
                 case "optimize" -> OptimizeCommand.run(argv, err);

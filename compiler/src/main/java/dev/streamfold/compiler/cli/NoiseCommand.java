@@ -10,6 +10,7 @@ import dev.streamfold.runtime.Checkpoint;
 import dev.streamfold.runtime.NoiseGenerator;
 import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,11 +26,12 @@ import java.util.Set;
  * not all finite writes nothing. {@code --backend vector} (the default) draws the noise in
  * blocks for the Vector API kernel; {@code --backend llvm} runs the LLVM host kernel, which draws it
  * element by element. Both write the same bytes, and a state file of one resumes on the other.
+ * {@code --out -} writes the values to standard output and the summary line to standard error.
  */
 final class NoiseCommand {
     private NoiseCommand() {}
 
-    static String run(String[] argv) {
+    static String run(String[] argv, PrintStream stdout, PrintStream stderr) {
         Args a = new Args("noise", argv, 1,
                 Set.of("--expr", "--backend", "--dim", "--steps", "--seed", "--stddev", "--dtype", "--threads", "--out",
                         "--state", "--resume"),
@@ -86,7 +88,7 @@ final class NoiseCommand {
                         + " more steps would pass the end of the step counter (2^63 - 1)");
             }
             MemorySegment y = StreamBuffers.allocate(arena, dim * bytes);
-            try (NoiseFiles files = NoiseFiles.open(out, statePath)) {
+            try (NoiseFiles files = NoiseFiles.open(out, statePath, stdout)) {
                 for (int t = 0; t < steps; t++) {
                     long bad = g.nextCheckingFinite(y);
                     if (bad >= 0) {
@@ -103,11 +105,17 @@ final class NoiseCommand {
                 files.commit(g.checkpoint(identity, arena));
             }
             String state = statePath == null ? "" : "; state at step " + g.step() + " saved to " + statePath;
-            if (steps == 0) {
-                return String.format(Locale.ROOT, "wrote no steps (--steps 0): %s is empty%s%n", out, state);
+            boolean toStdout = NoiseFiles.isStdout(out);
+            String where = toStdout ? "standard output" : out.toString();
+            String summary = steps == 0
+                    ? String.format(Locale.ROOT, "wrote no steps (--steps 0): %s %s empty%s%n", where, toStdout ? "stays" : "is", state)
+                    : String.format(Locale.ROOT, "wrote steps %d..%d (%d x %d %s) to %s%s%n", first, g.step() - 1, steps, dim,
+                            dtype.longName(), where, state);
+            if (toStdout) {
+                stderr.print(summary);
+                return "";
             }
-            return String.format(Locale.ROOT, "wrote steps %d..%d (%d x %d %s) to %s%s%n", first, g.step() - 1, steps, dim,
-                    dtype.longName(), out, state);
+            return summary;
         }
     }
 

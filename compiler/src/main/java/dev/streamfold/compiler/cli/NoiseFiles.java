@@ -5,6 +5,7 @@ import dev.streamfold.runtime.Checkpoint;
 import dev.streamfold.runtime.io.StagedFile;
 import dev.streamfold.runtime.io.TempFiles;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -25,21 +26,33 @@ import java.util.zip.CRC32C;
  * record names other bytes, and the new state's complete temporary file: the next run that names
  * that state, as {@code --state} or {@code --resume}, finishes the rename once it has checked that
  * the output in place has the recorded length and checksum, and deletes the temporary files that
- * do not qualify.
+ * do not qualify. An output of {@code -} is standard output: its bytes are written as they come,
+ * and the state is renamed into place only once all of them have been written and flushed without
+ * an error; it then records no output file.
  */
 final class NoiseFiles implements AutoCloseable {
+    /** The {@code --out} value that names standard output. */
+    static final String STDOUT = "-";
+
     private final Path outPath;
     private final Path statePath;
     private final StagedFile out;
+    private final PrintStream stdout;
     private final StagedFile state;
     private final CRC32C crc = new CRC32C();
     private long written;
 
-    private NoiseFiles(Path outPath, Path statePath, StagedFile out, StagedFile state) {
+    private NoiseFiles(Path outPath, Path statePath, StagedFile out, PrintStream stdout, StagedFile state) {
         this.outPath = outPath;
         this.statePath = statePath;
         this.out = out;
+        this.stdout = stdout;
         this.state = state;
+    }
+
+    /** Whether {@code out} names standard output. */
+    static boolean isStdout(Path out) {
+        return out.toString().equals(STDOUT);
     }
 
     /**
@@ -50,8 +63,10 @@ final class NoiseFiles implements AutoCloseable {
         nonEmpty(out, "--out");
         nonEmpty(state, "--state");
         nonEmpty(resume, "--resume");
-        same(out, "--out", state, "--state");
-        same(out, "--out", resume, "--resume");
+        if (!isStdout(out)) {
+            same(out, "--out", state, "--state");
+            same(out, "--out", resume, "--resume");
+        }
     }
 
     private static void nonEmpty(Path p, String option) {
@@ -141,24 +156,32 @@ final class NoiseFiles implements AutoCloseable {
         return (int) c.getValue() == o.crc32c();
     }
 
-    /** Opens temporary files for the output and, when {@code statePath} is given, the state. */
-    static NoiseFiles open(Path outPath, Path statePath) {
-        StagedFile out;
-        try {
-            out = StagedFile.create(outPath);
-        } catch (IOException e) {
-            throw cannotWrite("--out", outPath, e);
-        }
-        if (statePath == null) {
-            return new NoiseFiles(outPath, null, out, null);
-        }
-        try {
-            return new NoiseFiles(outPath, statePath, out, StagedFile.create(statePath));
-        } catch (IOException e) {
+    /**
+     * Opens temporary files for the output (unless it is {@link #STDOUT}, written to {@code stdout})
+     * and, when {@code statePath} is given, the state.
+     */
+    static NoiseFiles open(Path outPath, Path statePath, PrintStream stdout) {
+        StagedFile out = null;
+        if (!isStdout(outPath)) {
             try {
-                out.close();
-            } catch (IOException closing) {
-                e.addSuppressed(closing);
+                out = StagedFile.create(outPath);
+            } catch (IOException e) {
+                throw cannotWrite("--out", outPath, e);
+            }
+        }
+        PrintStream direct = out == null ? stdout : null;
+        if (statePath == null) {
+            return new NoiseFiles(outPath, null, out, direct, null);
+        }
+        try {
+            return new NoiseFiles(outPath, statePath, out, direct, StagedFile.create(statePath));
+        } catch (IOException e) {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
             }
             throw cannotWrite("--state", statePath, e);
         }
@@ -168,10 +191,28 @@ final class NoiseFiles implements AutoCloseable {
     void write(ByteBuffer b) {
         crc.update(b.duplicate());
         written += b.remaining();
+        if (stdout != null) {
+            byte[] chunk = new byte[Math.min(b.remaining(), 1 << 20)];
+            while (b.hasRemaining()) {
+                int n = Math.min(chunk.length, b.remaining());
+                b.get(chunk, 0, n);
+                stdout.write(chunk, 0, n);
+            }
+            checkStdout();
+            return;
+        }
         try {
             out.write(b);
         } catch (IOException e) {
             throw cannotWrite("--out", outPath, e);
+        }
+    }
+
+    /** Refuses to go on once a write to standard output has failed (a full device, a closed pipe). */
+    private void checkStdout() {
+        if (stdout.checkError()) {
+            throw new StreamfoldException("noise: cannot write --out - (standard output)"
+                    + (statePath == null ? "" : "; --state " + statePath + " was not saved"));
         }
     }
 
@@ -180,15 +221,21 @@ final class NoiseFiles implements AutoCloseable {
      * both, and renames both into place, output first.
      */
     void commit(Checkpoint end) {
-        try {
-            out.force();
-        } catch (IOException e) {
-            throw cannotWrite("--out", outPath, e);
+        if (stdout != null) {
+            stdout.flush();
+            checkStdout();
+        } else {
+            try {
+                out.force();
+            } catch (IOException e) {
+                throw cannotWrite("--out", outPath, e);
+            }
         }
         if (state != null) {
             try {
-                end.withOutput(new Checkpoint.Output(out.target().toString(), written, (int) crc.getValue()))
-                        .write(state.channel());
+                Checkpoint saved = stdout != null ? end
+                        : end.withOutput(new Checkpoint.Output(out.target().toString(), written, (int) crc.getValue()));
+                saved.write(state.channel());
                 state.force();
             } catch (IOException e) {
                 throw cannotWrite("--state", statePath, e);
@@ -196,10 +243,12 @@ final class NoiseFiles implements AutoCloseable {
         }
         try {
             TempFiles.atomically(() -> {
-                try {
-                    out.commit();
-                } catch (IOException e) {
-                    throw cannotWrite("--out", outPath, e);
+                if (out != null) {
+                    try {
+                        out.commit();
+                    } catch (IOException e) {
+                        throw cannotWrite("--out", outPath, e);
+                    }
                 }
                 if (state != null) {
                     try {
@@ -222,7 +271,9 @@ final class NoiseFiles implements AutoCloseable {
     @Override
     public void close() {
         try {
-            out.close();
+            if (out != null) {
+                out.close();
+            }
         } catch (IOException e) {
             throw cannotWrite("--out", outPath, e);
         } finally {

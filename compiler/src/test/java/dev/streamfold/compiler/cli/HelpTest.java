@@ -24,7 +24,7 @@ class HelpTest {
     @Test
     void everyCommandHasItsOwnHelp() {
         assertEquals("usage: streamfold noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]\n"
-                + "      [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE\n"
+                + "      [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE|-\n"
                 + "      [--state FILE] [--resume FILE]\n", run("noise", "--help")[1]);
         for (String cmd : Main.COMMANDS) {
             String[] r = run(cmd, "--expr", "x", "-h");
@@ -33,7 +33,8 @@ class HelpTest {
             assertEquals("", r[2], cmd);
         }
         assertTrue(run("demo", "--help")[1].contains("[--dim D] [--steps T] [--threads K]"));
-        assertTrue(run("bench", "--help")[1].contains("[--case compose3|blt4|noise-blt4|scan] [--size D] [--threads K]"));
+        String bench = run("bench", "--help")[1];
+        assertTrue(bench.contains("[--csv] [--case compose3|blt4|noise-blt4|scan|optimize] [--size D]\n      [--threads K]\n"), bench);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -147,5 +148,24 @@ class StagedFileTest {
         assertTrue(Files.exists(own), "this process's own temporary file is kept");
         TempFiles.delete(own);
         assertFalse(Files.exists(own));
+    }
+
+    @Test
+    void aNewFileGetsTheModeTheUmaskGivesAndAReplacedOneKeepsItsMode(@TempDir Path dir) throws IOException {
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path target = dir.resolve("new.bin");
+        write(target, "new");
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(target),
+                "a new file has the mode of a file created with 0666 under the umask");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r-----"));
+        write(target, "again");
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        Path plainDir = Files.createDirectory(dir.resolve("plain-dir"));
+        Path temp = TempFiles.createDirectory(dir, "out");
+        try {
+            assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(temp));
+        } finally {
+            TempFiles.delete(temp);
+        }
     }
 }
