@@ -47,6 +47,12 @@ public final class KernelEval {
         for (int i = 0; i < p.length; i++) {
             p[i] = values.get(i).data();
         }
+        // The values were validated in float64; rounding to float32 can still make one zero or infinite.
+        try {
+            StreamingRunner.checkParams(k, p);
+        } catch (IllegalArgumentException e) {
+            throw new StreamfoldException(e.getMessage() + " (as bound for a " + dtype.longName() + " kernel)");
+        }
         return new Bound(k, p);
     }
 

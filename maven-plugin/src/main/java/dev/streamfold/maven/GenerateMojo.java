@@ -2,6 +2,8 @@ package dev.streamfold.maven;
 
 import dev.streamfold.compiler.aot.GenerateKernels;
 import dev.streamfold.ir.StreamfoldException;
+import dev.streamfold.ir.stream.ParamLayout;
+import dev.streamfold.runtime.StepKernel;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,14 +128,14 @@ public final class GenerateMojo extends AbstractMojo {
         }
     }
 
-    /** The plugin version and code, the configuration and every spec file's name and content, hashed. */
+    /** The plugin version and code (plugin, compiler, ir and runtime jars), the configuration and every spec file's name and content, hashed. */
     private String fingerprint(List<Path> specFiles) throws IOException {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             String config = pluginVersion + "\n" + packageName + "\n" + indexClass + "\n" + ptxArch + "\n"
                     + resourceDirectory + "\n";
             d.update(config.getBytes(StandardCharsets.UTF_8));
-            for (Class<?> c : List.of(GenerateMojo.class, GenerateKernels.class)) {
+            for (Class<?> c : List.of(GenerateMojo.class, GenerateKernels.class, ParamLayout.class, StepKernel.class)) {
                 codeOf(c, d);
             }
             for (Path f : specFiles) {

@@ -251,6 +251,9 @@ class CliTest {
                 Arguments.of(List.of("demo", "--steps", "0"), "error: demo: --steps must be an integer in [1, 100000], got '0'\n"),
                 Arguments.of(List.of("demo", "--threads", "0"), "error: demo: --threads must be an integer in [1, 4096], got '0'\n"),
                 Arguments.of(List.of("demo", "--bogus"), "error: demo: unknown option '--bogus'\n"),
+                Arguments.of(List.of("eval", "--expr", "momentum_sgd(momentum=0.9, learning_rates=[1e-50])", "--dtype", "float32",
+                        "--materialize", "2"), "error: momentum_sgd learning_rates[0] = 0.0 must be > 0 (as bound for a float32 kernel)\n"),
+                Arguments.of(List.of("bench"), "error: 'bench' runs through the streamfold launcher script (./streamfold bench), not this class\n"),
                 Arguments.of(List.of(""), "error: empty command word (commands: demo, test, eval, compile, noise, jvp, mechanism, optimize, bench, gpu-bundle)\n"));
     }
 

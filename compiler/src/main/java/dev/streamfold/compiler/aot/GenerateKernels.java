@@ -57,6 +57,9 @@ public final class GenerateKernels {
     public static final String DEFAULT_INDEX = "GeneratedKernels";
 
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    /** The longest array a spec may declare: more than any kernel within the compiled-size limit takes. */
+    static final int MAX_DECLARED_LENGTH = 4096;
+
     private static final Pattern DECLARATION = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\[\\s*(\\d+)\\s*\\])?\\s*");
 
     private GenerateKernels() {}
@@ -158,7 +161,12 @@ public final class GenerateKernels {
             if (m.group(2) == null) {
                 placeholder = new Tensor(DType.F64, Shape.SCALAR, new double[] {0.5});
             } else {
-                int n = Integer.parseInt(m.group(2));
+                String digits = m.group(2).replaceFirst("^0+(?=.)", "");
+                if (digits.length() > 4 || Integer.parseInt(digits) > MAX_DECLARED_LENGTH) {
+                    throw new StreamfoldException(at + column(raw, start) + ": parameter " + name + "[" + m.group(2)
+                            + "]: a declared length must be at most " + MAX_DECLARED_LENGTH);
+                }
+                int n = Integer.parseInt(digits);
                 double[] v = new double[n];
                 for (int k = 0; k < n; k++) {
                     v[k] = (n - k) / (n + 1.0);

@@ -127,6 +127,8 @@ public final class Main {
                 case "" -> throw new StreamfoldException(
                         "empty command word (commands: " + String.join(", ", COMMANDS) + ")");
                 case "version", "--version" -> "streamfold " + version() + "\n";
+                case "test", "bench" -> throw new StreamfoldException(
+                        "'" + cmd + "' runs through the streamfold launcher script (./streamfold " + cmd + "), not this class");
                 default -> throw new StreamfoldException(
                         "unknown command '" + Args.printable(cmd) + "' (commands: " + String.join(", ", COMMANDS) + ")");
             };

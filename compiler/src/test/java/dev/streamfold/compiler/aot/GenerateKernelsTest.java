@@ -40,6 +40,10 @@ class GenerateKernelsTest {
                 error("a | float32 | diagonal([1]) @ diagonal($d)"));
         assertEquals("1:30: expected a parameter declaration 'name' (a number) or 'name[N]' (an array of N entries), found 'd[x]'",
                 error("a | float32 | diagonal($d) | d[x]"));
+        assertEquals("1:30: parameter d[99999999999]: a declared length must be at most 4096",
+                error("a | float32 | diagonal($d) | d[99999999999]"));
+        assertEquals("1:30: parameter d[4097]: a declared length must be at most 4096",
+                error("a | float32 | diagonal($d) | d[4097]"));
         assertEquals("1:15: momentum_sgd: learning_rates[0] = -1.0 must be > 0",
                 error("a | float32 | momentum_sgd(momentum=0.9, learning_rates=[-1])"));
         assertEquals("2:1: kernel name 'a' is already used on line 1", error("a | float32 | prefix_sum", "a | float64 | prefix_sum"));
