@@ -38,17 +38,12 @@ final class BatchedMatrix {
 
 
 
-    /**
-     * Refuses a non-finite entry of a matrix about to be decomposed.
-     *
-     * @throws StreamfoldException naming the op, the matrix of the batch and the entry
-     */
+    /** Refuses a non-finite entry of matrix {@code index} (read whole) about to be decomposed. */
     static void requireFinite(String op, double[][] a, int index, int batchSize) {
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[i].length; j++) {
                 if (!Double.isFinite(a[i][j])) {
-                    throw new StreamfoldException(op + ": " + which(index, batchSize) + " has the non-finite entry "
-                            + a[i][j] + " at [" + i + ", " + j + "]");
+                    throw nonFinite(op, which("matrix", index, batchSize), a[i][j], i, j);
                 }
             }
         }
@@ -68,17 +63,24 @@ final class BatchedMatrix {
             for (int j = 0; j < cols; j++) {
                 double v = data[base + i * cols + j];
                 if (!Double.isFinite(v) && reads.test(i, j)) {
-                    String who = batchSize == 1 ? "the " + noun : noun + " " + index + " of the batch";
-                    throw new StreamfoldException(op + ": " + who + " has the non-finite entry " + v
-                            + " at [" + i + ", " + j + "]");
+                    throw nonFinite(op, which(noun, index, batchSize), v, i, j);
                 }
             }
         }
     }
 
+    private static StreamfoldException nonFinite(String op, String who, double v, int i, int j) {
+        return new StreamfoldException(op + ": " + who + " has the non-finite entry " + v + " at [" + i + ", " + j + "]");
+    }
+
     /** "the matrix" for a lone matrix, "matrix i of the batch" otherwise. */
     static String which(int index, int batchSize) {
-        return batchSize == 1 ? "the matrix" : "matrix " + index + " of the batch";
+        return which("matrix", index, batchSize);
+    }
+
+    /** "the NOUN" for a lone operand, "NOUN i of the batch" otherwise. */
+    static String which(String noun, int index, int batchSize) {
+        return batchSize == 1 ? "the " + noun : noun + " " + index + " of the batch";
     }
 
     /**

@@ -89,7 +89,7 @@ public record DerivativeGuard(Condition condition) implements Op {
         double tol = relativeTolerance(values.dtype());
         for (int i = 0; i < count; i++) {
             double[] w = java.util.Arrays.copyOfRange(values.raw(), i * k, (i + 1) * k);
-            check(w, tol, count == 1 ? "the matrix" : "matrix " + i + " of the batch");
+            check(w, tol, BatchedMatrix.which(i, count));
         }
         return List.of(ins.get(1));
     }
