@@ -13,6 +13,11 @@ import java.util.Map;
 public final class CastFloatingTypes {
     private CastFloatingTypes() {}
 
+    /**
+     * {@code p} with every floating-point value of type {@code to}.
+     *
+     * @throws IllegalArgumentException when {@code to} is not a floating type
+     */
     public static Program apply(Program p, DType to) {
         if (!to.isFloating()) {
             throw new IllegalArgumentException("cast to a floating type, not " + to);

@@ -22,14 +22,17 @@ public final class BoundKernel {
         this.params = signature.prepare(kernel, values);
     }
 
+    /** The kernel's name in its spec. */
     public String name() {
         return signature.name();
     }
 
+    /** The parameter names, lengths and order the values were checked against. */
     public KernelSignature signature() {
         return signature;
     }
 
+    /** The loaded kernel, to run with {@link #params()}. */
     public StepKernel kernel() {
         return kernel;
     }

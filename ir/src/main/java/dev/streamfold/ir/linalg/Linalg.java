@@ -76,6 +76,7 @@ public final class Linalg {
         return eigh(a, true, true);
     }
 
+    /** {@code w} ascending and {@code v}, from the {@code lower} (or upper) triangle, symmetrized first when asked. */
     public static Outputs eigh(Tensor a, boolean lower, boolean symmetrizeInput) {
         return apply(LinalgOp.eigh(lower, symmetrizeInput), a);
     }
@@ -85,6 +86,7 @@ public final class Linalg {
         return cholesky(a, true);
     }
 
+    /** The lower Cholesky factor of {@code (A + A^T) / 2}, or of A's lower triangle without {@code symmetrizeInput}. */
     public static Tensor cholesky(Tensor a, boolean symmetrizeInput) {
         return apply(LinalgOp.cholesky(symmetrizeInput), a).get("l");
     }

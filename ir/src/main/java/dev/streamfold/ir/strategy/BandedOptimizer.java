@@ -20,6 +20,7 @@ public final class BandedOptimizer {
     private final Participation participation;
     private final double scale;
 
+    /** An optimizer of column-normalized banded strategies with {@code bands} bands, minimizing the mean loss. */
     public BandedOptimizer(int bands, Participation participation) {
         n = participation.steps();
         if (bands < 1 || bands > n) {

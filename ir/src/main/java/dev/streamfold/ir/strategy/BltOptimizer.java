@@ -30,6 +30,7 @@ public final class BltOptimizer {
     private final ErrorKind errorKind;
     private final double scale;
 
+    /** An optimizer of BLTs with {@code buffers} buffers for {@code participation}, minimizing {@code errorKind} loss. */
     public BltOptimizer(int buffers, Participation participation, ErrorKind errorKind) {
         if (buffers < 1) {
             throw new StreamfoldException("buffers must be >= 1, got " + buffers);

@@ -40,10 +40,12 @@ public record MechanismReport(String kind, Participation participation, double s
         return minSep == null ? singleSensitivity : minSep.value();
     }
 
+    /** sensitivity² × the largest per-query error. */
     public double maxLoss() {
         return Mechanisms.loss(sensitivity(), maxError);
     }
 
+    /** sensitivity² × the mean per-query error. */
     public double meanLoss() {
         return Mechanisms.loss(sensitivity(), meanError);
     }

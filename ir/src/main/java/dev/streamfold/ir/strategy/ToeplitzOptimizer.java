@@ -21,6 +21,7 @@ public final class ToeplitzOptimizer {
     private final ErrorKind errorKind;
     private final double scale;
 
+    /** An optimizer of banded Toeplitz strategies with {@code bands} bands, minimizing {@code errorKind} loss. */
     public ToeplitzOptimizer(int bands, Participation participation, ErrorKind errorKind) {
         if (bands < 1 || bands > participation.steps()) {
             throw new StreamfoldException("bands must be in [1, steps = " + participation.steps() + "], got " + bands);
