@@ -60,7 +60,8 @@ class InputFileCliTest {
                 Arguments.of(new byte[] {'[', '[', '"', (byte) 0xc3, '"', ']', ']'}, "1:4: invalid UTF-8 byte 0xc3"),
                 Arguments.of(bytes("[[1]]\u000b"), "1:6: unexpected U+000B after the JSON value"),
                 Arguments.of(bytes("[[1]]\u00a0"), "1:6: unexpected U+00A0 after the JSON value"),
-                Arguments.of(bytes("[[\u0007]]"), "1:3: unexpected character U+0007"));
+                Arguments.of(bytes("[[\u0007]]"), "1:3: unexpected character U+0007"),
+                Arguments.of(bytes("{\"dA\": [[1]],\n \"dA\": [[2]]}"), "2:2: key \"dA\" appears twice"));
     }
 
     private static byte[] bytes(String s) {

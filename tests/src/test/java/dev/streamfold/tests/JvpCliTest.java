@@ -212,6 +212,23 @@ class JvpCliTest {
         assertNull(section(o, "tangents").get("q"));
     }
 
+    @Test
+    void aMillionEntryInputIsReadInOnePass() throws IOException {
+        int n = 1_000_000;
+        StringBuilder x = new StringBuilder();
+        StringBuilder t = new StringBuilder();
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            x.append(i == 0 ? "" : ",\n").append(i % 7);
+            t.append(i == 0 ? "" : ", ").append(i % 2);
+            sum += i % 7;
+        }
+        String program = "program(x=%0: f64[" + n + "]) {\n  %1: f64[] = reduce_sum{axes=[0]} %0\n  return total=%1\n}\n";
+        Map<String, Object> o = CliTest.json(jvp(program, "{\"inputs\": {\"x\": [" + x + "]}, \"tangents\": {\"x\": [" + t + "]}}"));
+        assertEquals((double) sum, section(o, "outputs").get("total"));
+        assertEquals((double) (n / 2), section(o, "tangents").get("total"));
+    }
+
     private void refused(CliTest.Result r, String message) {
         assertEquals(2, r.status(), r.err());
         assertEquals("", r.out());

@@ -269,6 +269,9 @@ public final class Json {
             }
             int keyAt = i;
             String k = string();
+            if (out.containsKey(k)) {
+                throw errorAt(keyAt, "key \"" + k + "\" appears twice");
+            }
             ws();
             if (!peek(':')) {
                 throw error("expected ':' after key \"" + k + "\"");

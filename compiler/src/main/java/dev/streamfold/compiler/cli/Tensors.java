@@ -6,6 +6,7 @@ import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.Type;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Tensors as nested JSON arrays: read against an expected type (errors name file:line:column), and written. */
 final class Tensors {
@@ -19,14 +20,17 @@ final class Tensors {
      */
     static Tensor read(Json.Located doc, Object value, String where, Type type, String what) {
         // Check the whole value first, so that a wrong shape is reported before anything is allocated.
-        fill(doc, value, where, type, 0, null, new int[] {0}, what);
+        fill(doc, value, () -> where, type, 0, null, new int[] {0}, what);
         double[] data = new double[Math.toIntExact(type.shape().size())];
-        fill(doc, value, where, type, 0, data, new int[] {0}, what);
+        fill(doc, value, () -> where, type, 0, data, new int[] {0}, what);
         return new Tensor(type.dtype(), type.shape(), data);
     }
 
-    /** Checks {@code v} against {@code type} from {@code axis} on, storing its entries in {@code data} unless it is null. */
-    private static void fill(Json.Located doc, Object v, String where, Type type, int axis, double[] data, int[] next, String what) {
+    /**
+     * Checks {@code v} against {@code type} from {@code axis} on, storing its entries in {@code data} unless it is null.
+     * {@code where} is asked for the value's location only when an error is reported, since finding it scans the text.
+     */
+    private static void fill(Json.Located doc, Object v, Supplier<String> where, Type type, int axis, double[] data, int[] next, String what) {
         if (axis == type.rank()) {
             double x = element(v, where, type, what);
             if (data != null) {
@@ -36,19 +40,20 @@ final class Tensors {
         }
         int n = type.shape().dim(axis);
         if (!(v instanceof List<?> list)) {
-            throw new StreamfoldException(where + ": " + what + ": expected an array of " + n + " along axis " + axis + " of "
+            throw new StreamfoldException(where.get() + ": " + what + ": expected an array of " + n + " along axis " + axis + " of "
                     + type + ", found " + describe(v));
         }
         if (list.size() != n) {
-            throw new StreamfoldException(where + ": " + what + ": expected " + n + " entries along axis " + axis + " of "
+            throw new StreamfoldException(where.get() + ": " + what + ": expected " + n + " entries along axis " + axis + " of "
                     + type + ", found " + list.size());
         }
         for (int i = 0; i < n; i++) {
-            fill(doc, list.get(i), doc.where(list, i), type, axis + 1, data, next, what);
+            int at = i;
+            fill(doc, list.get(i), () -> doc.where(list, at), type, axis + 1, data, next, what);
         }
     }
 
-    private static double element(Object v, String where, Type type, String what) {
+    private static double element(Object v, Supplier<String> where, Type type, String what) {
         DType d = type.dtype();
         boolean fits = switch (d) {
             case F32, F64 -> v instanceof Double;
@@ -61,10 +66,10 @@ final class Tensors {
                 case I32 -> "an int32 integer";
                 case BOOL -> "true or false";
             };
-            throw new StreamfoldException(where + ": " + what + ": expected " + expected + " for " + type + ", found " + describe(v));
+            throw new StreamfoldException(where.get() + ": " + what + ": expected " + expected + " for " + type + ", found " + describe(v));
         }
         if (d == DType.F32 && !Float.isFinite((float) (double) (Double) v)) {
-            throw new StreamfoldException(where + ": " + what + ": " + describe(v) + " is outside the float32 range");
+            throw new StreamfoldException(where.get() + ": " + what + ": " + describe(v) + " is outside the float32 range");
         }
         return v instanceof Boolean b ? (b ? 1 : 0) : d.round((Double) v);
     }

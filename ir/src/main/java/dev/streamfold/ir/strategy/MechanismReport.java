@@ -69,7 +69,9 @@ public record MechanismReport(String kind, Participation participation, double s
                         bltNoising(theta, omega, steps), maxParticipations);
             }
             case Toeplitz t -> {
-                double[] coef = Arrays.copyOf(literal(t.coef()), steps);
+                // Unpadded: entries past the given ones are zero, and the inverse and sensitivities need only these.
+                double[] given = literal(t.coef());
+                double[] coef = Arrays.copyOf(given, Math.max(1, Math.min(given.length, steps)));
                 if (coef[0] == 0) {
                     throw new StreamfoldException("toeplitz: coef[0] = 0.0 must not be 0 for C to be invertible");
                 }

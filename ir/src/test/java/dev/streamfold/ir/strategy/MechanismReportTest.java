@@ -100,6 +100,27 @@ class MechanismReportTest {
     }
 
     @Test
+    void shortToeplitzOverAMillionStepsFollowsItsClosedForm() {
+        // C = toeplitz(1, 0.5): C^-1 has coefficients (-0.5)^d, so row d of B = A C^-1 sums to (1 - (-0.5)^(d+1)) / 1.5.
+        int n = 1_000_000;
+        Toeplitz c = new Toeplitz(Param.vector(1, 0.5));
+        MechanismReport r = MechanismReport.of(c, n, null, null);
+        assertEquals("toeplitz", r.kind());
+        assertEquals(Math.sqrt(1.25), r.singleSensitivity(), 1e-15);
+        assertEquals(n, r.perQueryError().length);
+        double[] small = MechanismReport.of(c, 12, null, null).perQueryError();
+        for (int d = 0; d < small.length; d++) {
+            assertEquals(small[d], r.perQueryError()[d], 1e-12 * small[d]);
+        }
+        double acc = 0;
+        for (int d = 0; d < n; d++) {
+            double b = (1 - Math.pow(-0.5, d + 1)) / 1.5;
+            acc += b * b;
+            assertEquals(acc, r.perQueryError()[d], 1e-9 * acc);
+        }
+    }
+
+    @Test
     void toeplitzWithNegativeOrIncreasingCoefficientsGivesAFlaggedUpperBound() {
         for (double[] coef : new double[][] {{1, -0.5, 0.3}, {1, 0.5, 0.8, 0.2}}) {
             MechanismReport r = MechanismReport.of(new Toeplitz(Param.vector(coef)), 10, 2, null);
