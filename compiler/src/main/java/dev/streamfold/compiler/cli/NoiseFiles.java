@@ -8,12 +8,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.zip.CRC32C;
@@ -110,9 +108,7 @@ final class NoiseFiles implements AutoCloseable {
             for (Path tmp : TempFiles.stale(dir, name)) {
                 if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS) && completes(tmp)) {
                     try {
-                        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                        StagedFile.replace(tmp, dir.resolve(name));
                     } catch (NoSuchFileException e) {
                         continue;
                     }
