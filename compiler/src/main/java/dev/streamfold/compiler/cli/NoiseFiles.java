@@ -250,12 +250,26 @@ final class NoiseFiles implements AutoCloseable {
                     try {
                         state.commit();
                     } catch (IOException e) {
-                        throw cannotWrite("--state", statePath, e);
+                        if (out == null) {
+                            throw cannotWrite("--state", statePath, e);
+                        }
+                        keepStateForRecovery();
+                        throw new StreamfoldException("noise: cannot write --state " + statePath + ": "
+                                + StagedFile.reason(e) + "; the new state is kept for recovery by the next run");
                     }
                 }
             });
         } catch (IOException e) {
             throw cannotWrite("--out", outPath, e);
+        }
+    }
+
+    /** With the output already committed, the state's temporary file is what the next run recovers from. */
+    private void keepStateForRecovery() {
+        try {
+            state.keep();
+        } catch (IOException e) {
+            throw cannotWrite("--state", statePath, e);
         }
     }
 

@@ -225,6 +225,18 @@ public final class StagedFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the file and leaves its temporary file in place, no longer registered, so that neither
+     * {@link #close} nor the shutdown hook deletes it and the next writer's recovery finds it.
+     */
+    public void keep() throws IOException {
+        channel.close();
+        if (temp != null) {
+            TempFiles.release(temp);
+        }
+        committed = true;
+    }
+
     /** Makes a rename in {@code dir} durable where the platform allows opening a directory. */
     private static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
