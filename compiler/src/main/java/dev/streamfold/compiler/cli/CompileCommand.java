@@ -14,7 +14,6 @@ import dev.streamfold.runtime.io.TempFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 
@@ -155,19 +154,21 @@ final class CompileCommand {
                 Files.writeString(f, e.text());
             }
             Files.createDirectories(dir);
-            for (Entry e : files) {
-                Path dst = dir.resolve(e.relative());
-                Files.createDirectories(dst.getParent());
-                if (StagedFile.resolve(dst) == null) {
-                    try (StagedFile through = StagedFile.create(dst)) {
-                        through.write(java.nio.ByteBuffer.wrap(Files.readAllBytes(staging.resolve(e.relative()))));
-                        through.commit();
+            Path staged = staging;
+            TempFiles.atomically(() -> {
+                for (Entry e : files) {
+                    Path dst = dir.resolve(e.relative());
+                    Files.createDirectories(dst.getParent());
+                    if (StagedFile.resolve(dst) == null) {
+                        try (StagedFile through = StagedFile.create(dst)) {
+                            through.write(java.nio.ByteBuffer.wrap(Files.readAllBytes(staged.resolve(e.relative()))));
+                            through.commit();
+                        }
+                    } else {
+                        StagedFile.replace(staged.resolve(e.relative()), StagedFile.resolve(dst));
                     }
-                } else {
-                    Files.move(staging.resolve(e.relative()), StagedFile.resolve(dst), StandardCopyOption.REPLACE_EXISTING,
-                            StandardCopyOption.ATOMIC_MOVE);
                 }
-            }
+            });
         } catch (IOException e) {
             throw new StreamfoldException("compile: cannot write --out " + out + ": " + StagedFile.reason(e));
         } finally {

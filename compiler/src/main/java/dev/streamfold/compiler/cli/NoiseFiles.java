@@ -8,12 +8,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.zip.CRC32C;
@@ -110,9 +108,7 @@ final class NoiseFiles implements AutoCloseable {
             for (Path tmp : TempFiles.stale(dir, name)) {
                 if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS) && completes(tmp)) {
                     try {
-                        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                        StagedFile.replace(tmp, dir.resolve(name));
                     } catch (NoSuchFileException e) {
                         continue;
                     }
@@ -254,12 +250,26 @@ final class NoiseFiles implements AutoCloseable {
                     try {
                         state.commit();
                     } catch (IOException e) {
-                        throw cannotWrite("--state", statePath, e);
+                        if (out == null) {
+                            throw cannotWrite("--state", statePath, e);
+                        }
+                        keepStateForRecovery();
+                        throw new StreamfoldException("noise: cannot write --state " + statePath + ": "
+                                + StagedFile.reason(e) + "; the new state is kept for recovery by the next run");
                     }
                 }
             });
         } catch (IOException e) {
             throw cannotWrite("--out", outPath, e);
+        }
+    }
+
+    /** With the output already committed, the state's temporary file is what the next run recovers from. */
+    private void keepStateForRecovery() {
+        try {
+            state.keep();
+        } catch (IOException e) {
+            throw cannotWrite("--state", statePath, e);
         }
     }
 

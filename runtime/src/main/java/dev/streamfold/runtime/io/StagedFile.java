@@ -181,11 +181,6 @@ public final class StagedFile implements AutoCloseable {
         return target;
     }
 
-    /** Whether the target is a FIFO or device, written through with no temporary file. */
-    public boolean writesThrough() {
-        return temp == null;
-    }
-
     /** Flushes the temporary file to the device (nothing to do for a FIFO or device). */
     public void force() throws IOException {
         if (temp != null) {
@@ -208,11 +203,7 @@ public final class StagedFile implements AutoCloseable {
                 if (!TempFiles.isLive(temp)) {
                     throw new IOException("the process is shutting down");
                 }
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
+                replace(temp, target);
                 TempFiles.release(temp);
                 syncDirectory(target.getParent());
             }
@@ -220,6 +211,30 @@ public final class StagedFile implements AutoCloseable {
         } catch (IOException e) {
             throw failure(given, e);
         }
+    }
+
+    /**
+     * Renames {@code from} over {@code to} in one step where the file system allows it, and with a
+     * plain replacing rename where it does not.
+     */
+    public static void replace(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Closes the file and leaves its temporary file in place, no longer registered, so that neither
+     * {@link #close} nor the shutdown hook deletes it and the next writer's recovery finds it.
+     */
+    public void keep() throws IOException {
+        channel.close();
+        if (temp != null) {
+            TempFiles.release(temp);
+        }
+        committed = true;
     }
 
     /** Makes a rename in {@code dir} durable where the platform allows opening a directory. */
