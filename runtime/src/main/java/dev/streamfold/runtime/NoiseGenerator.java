@@ -54,6 +54,8 @@ public final class NoiseGenerator implements AutoCloseable {
     /**
      * Writes the next step's correlated noise to {@code y} and returns the index of its first
      * element that is not finite, or -1; blocks are checked as they are written, while in cache.
+     * After a non-negative return the state is only partly stepped: discard the generator (or
+     * restore a checkpoint) instead of stepping or checkpointing it again.
      */
     public long nextCheckingFinite(MemorySegment y) {
         if (runner.kernel() instanceof NoiseKernel) {

@@ -170,7 +170,8 @@ public final class StreamingRunner implements AutoCloseable {
     /**
      * As {@link #next(InputSource, MemorySegment)}, and returns the index of the first element of
      * {@code y} that is not finite, or -1: each block is checked right after it is written, while it
-     * is in cache.
+     * is in cache. After a non-negative return the state is only partly stepped: discard the
+     * runner (or restore a checkpoint) instead of stepping or checkpointing it again.
      */
     public long nextCheckingFinite(InputSource source, MemorySegment y) {
         return next(source, y, true);
