@@ -39,6 +39,7 @@ public final class NoiseGenerator implements AutoCloseable {
                     GaussianNoiseVector.fillF32(seed, step, coordBase + from, dst, 0, count, (float) stddev);
             case FLOAT64 -> (step, from, dst, count) ->
                     GaussianNoiseVector.fillF64(seed, step, coordBase + from, dst, 0, count, stddev);
+            case INT32, INT64 -> throw new IllegalArgumentException("noise needs a floating kernel, got " + kernel.elementType());
         };
     }
 

@@ -23,13 +23,14 @@ public final class NonFinite {
 
     /**
      * The index of the first non-finite element among {@code count} elements of {@code type} in
-     * {@code s} starting at element {@code from}, or -1 when all are finite. The index counts from
+     * {@code s} starting at element {@code from}, or -1 when all are finite (integers always are). The index counts from
      * the start of {@code s}.
      */
     public static long first(MemorySegment s, ElementType type, long from, int count) {
         return switch (type) {
             case FLOAT32 -> firstF32(s, from, count);
             case FLOAT64 -> firstF64(s, from, count);
+            case INT32, INT64 -> -1;
         };
     }
 

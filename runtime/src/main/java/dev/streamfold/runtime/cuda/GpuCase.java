@@ -61,6 +61,8 @@ public record GpuCase(String name, ElementType dtype, String stepEntry, String s
         return switch (t) {
             case FLOAT32 -> "float32";
             case FLOAT64 -> "float64";
+            case INT32 -> "int32";
+            case INT64 -> "int64";
         };
     }
 

@@ -61,6 +61,7 @@ public record GpuCaseData(ElementType dtype, int steps, long d, long seed, doubl
         return switch (dtype) {
             case FLOAT32 -> (float) v;
             case FLOAT64 -> v;
+            case INT32, INT64 -> Math.floor(v * 1000);
         };
     }
 

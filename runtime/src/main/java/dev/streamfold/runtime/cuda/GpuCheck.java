@@ -354,6 +354,8 @@ public final class GpuCheck {
         return switch (dtype) {
             case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT, index);
             case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+            case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT, index);
+            case INT64 -> (double) s.getAtIndex(ValueLayout.JAVA_LONG, index);
         };
     }
 
@@ -361,6 +363,8 @@ public final class GpuCheck {
         switch (dtype) {
             case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
             case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
+            case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT, index, (int) value);
+            case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG, index, (long) value);
         }
     }
 
