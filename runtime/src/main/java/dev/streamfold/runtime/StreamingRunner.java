@@ -2,18 +2,13 @@ package dev.streamfold.runtime;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Runs a {@link StepKernel} over one slice of {@code length} elements: owns the state buffers
  * (off-heap, zero at step 0), the step counter, and the threads. The slice is split into one
- * contiguous range per thread, each range called in chunks, so results are bit-identical for any
- * thread count. Parameters are checked against the kernel's {@link StepKernel#paramSlots()} once, when the runner
+ * contiguous range per thread by {@link ParallelRanges}, each range called in chunks, so results are
+ * bit-identical for any thread count. Parameters are checked against the kernel's {@link StepKernel#paramSlots()} once, when the runner
  * is made; buffers' sizes and, with more than one thread, that worker threads may access them (a segment of a
  * confined arena may not) are checked once per call, whatever the size. Not thread-safe: one caller at a time.
  */
@@ -22,10 +17,10 @@ public final class StreamingRunner implements AutoCloseable {
     public static final int CHUNK = 1 << 16;
 
     /** Most worker threads a runner starts (the command line refuses more). */
-    public static final int MAX_THREADS = 4096;
+    public static final int MAX_THREADS = ParallelRanges.MAX_THREADS;
 
     /** Most elements of a slice: 2^40, so that every byte size of a buffer of it fits a long many times over. */
-    public static final long MAX_LENGTH = 1L << 40;
+    public static final long MAX_LENGTH = ParallelRanges.MAX_LENGTH;
 
     private final StepKernel kernel;
     private final double[][] params;
@@ -33,7 +28,7 @@ public final class StreamingRunner implements AutoCloseable {
     private final int threads;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] state;
-    private final ExecutorService pool;
+    private final ParallelRanges ranges;
     private long step;
 
     /** A thread that is not any arena's owner: a segment it cannot access belongs to a confined arena. */
@@ -64,11 +59,7 @@ public final class StreamingRunner implements AutoCloseable {
         for (int i = 0; i < state.length; i++) {
             state[i] = StreamBuffers.allocate(arena, bytes);
         }
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "streamfold-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.ranges = new ParallelRanges(threads, "streamfold-worker");
     }
 
     /**
@@ -282,51 +273,17 @@ public final class StreamingRunner implements AutoCloseable {
         }
     }
 
-    /** Work on elements [from, to); returns an element index it found (the smallest over ranges wins), or -1. */
-    private interface Range {
-        long run(long from, long to);
-    }
-
-    private long parallel(Range r) {
-        if (pool == null || length < 2L * CHUNK) {
-            return r.run(0, length);
-        }
-        List<Future<Long>> fs = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            long from = split(i);
-            long to = split(i + 1);
-            fs.add(pool.submit(() -> r.run(from, to)));
-        }
-        long found = -1;
-        for (Future<Long> f : fs) {
-            try {
-                long v = f.get();
-                if (v >= 0 && (found < 0 || v < found)) {
-                    found = v;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stepping", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            }
-        }
-        return found;
-    }
-
-    /** Range boundaries, aligned to 64 elements so no two threads share a cache line. */
-    private long split(int i) {
-        if (i == threads) {
-            return length;
-        }
-        return (length * i / threads) & ~63L;
+    /**
+     * Runs {@code r} on each thread's range of {@code [0, length)} (on the calling thread when the slice is under two
+     * chunks); returns the smallest element index a range found, or -1.
+     */
+    private long parallel(ParallelRanges.Search r) {
+        return ranges.first(length, 2L * CHUNK, r);
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
-        }
+        ranges.close();
         arena.close();
     }
 }
