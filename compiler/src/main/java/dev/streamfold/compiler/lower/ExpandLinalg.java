@@ -108,7 +108,7 @@ public final class ExpandLinalg {
             Mat pivots = Mat.vector(b, pivotsOut, entry);
             Mat permutation = Mat.vector(b, permutationOut, entry);
             KValue row0 = b.index(0);
-            cx.fail(copyChecking(b, in, lu, (i, j) -> null), BatchStatus.NON_FINITE_INPUT);
+            cx.fail(nonFinite(b, in, lu, (i, j) -> null), BatchStatus.NON_FINITE_INPUT);
             b.forRange(0, m, i -> permutation.store(b, i, row0, i));
             KValue zero = b.constF(a.type(), 0);
             KValue zeroPivot = b.loop(0, k, List.of(b.bool(false)), (j, carried) -> {
@@ -120,22 +120,25 @@ public final class ExpandLinalg {
                 KValue p = best.get(1);
                 pivots.store(b, p, row0, j);
                 b.forRange(0, n, col -> swapRows(b, lu, j, p, col));
+                // The permutation, seen as one column, swaps its entries j and p the same way.
                 swapRows(b, permutation.transposed(), j, p, row0);
                 KValue pivot = lu.load(b, j, j);
                 KValue nonzero = b.compare(CompareKind.NE, pivot, zero);
                 b.forRange(0, m, i -> {
-                    KValue x = lu.load(b, i, j);
+                    KValue at = lu.flat(b, i, j);
+                    KValue x = lu.loadAt(b, at);
                     KValue scale = b.and(b.compare(CompareKind.GT, i, j), nonzero);
-                    lu.store(b, b.select(scale, b.div(x, pivot), x), i, j);
+                    lu.storeAt(b, at, b.select(scale, b.div(x, pivot), x));
                 });
                 b.forRange(0, m, i -> {
                     KValue below = b.compare(CompareKind.GT, i, j);
                     KValue multiplier = lu.load(b, i, j);
                     b.forRange(0, n, col -> {
-                        KValue x = lu.load(b, i, col);
+                        KValue at = lu.flat(b, i, col);
+                        KValue x = lu.loadAt(b, at);
                         KValue update = b.and(below, b.compare(CompareKind.GT, col, j));
                         KValue reduced = b.sub(x, b.mul(multiplier, lu.load(b, j, col)));
-                        lu.store(b, b.select(update, reduced, x), i, col);
+                        lu.storeAt(b, at, b.select(update, reduced, x));
                     });
                 });
                 return List.of(b.or(carried.get(0), b.not(nonzero)));
@@ -150,14 +153,16 @@ public final class ExpandLinalg {
      * takes the value of the row that matched.
      */
     private static void swapRows(KBuilder b, Mat m, KValue j, KValue p, KValue col) {
-        KValue atJ = m.load(b, j, col);
+        KValue rowJ = m.flat(b, j, col);
+        KValue atJ = m.loadAt(b, rowJ);
         KValue fromP = b.loop(0, m.rows(), List.of(atJ), (i, c) -> {
-            KValue x = m.load(b, i, col);
+            KValue at = m.flat(b, i, col);
+            KValue x = m.loadAt(b, at);
             KValue hit = b.compare(CompareKind.EQ, p, i);
-            m.store(b, b.select(hit, atJ, x), i, col);
+            m.storeAt(b, at, b.select(hit, atJ, x));
             return List.of(b.select(hit, x, c.get(0)));
         }).get(0);
-        m.store(b, fromP, j, col);
+        m.storeAt(b, rowJ, fromP);
     }
 
     /**
@@ -177,7 +182,7 @@ public final class ExpandLinalg {
             Mat in = Mat.of(b, a, entry);
             Mat l = Mat.of(b, out, entry);
             KValue zero = b.constF(a.type(), 0);
-            KValue bad = checkFinite(b, in, (i, j) -> symmetrize ? null : b.compare(CompareKind.LE, j, i));
+            KValue bad = nonFinite(b, in, null, (i, j) -> symmetrize ? null : b.compare(CompareKind.LE, j, i));
             cx.fail(bad, BatchStatus.NON_FINITE_INPUT);
             b.forRange(0, m, i -> b.forRange(0, m, j -> l.store(b, zero, i, j)));
             KValue notPositive = b.loop(0, m, List.of(b.bool(false)), (j, carried) -> {
@@ -237,11 +242,11 @@ public final class ExpandLinalg {
         forEachMatrix(b, a, entry -> {
             Mat am = Mat.of(b, a, entry);
             Mat x = Mat.of(b, out, entry);
-            KValue badA = checkFinite(b, am, (i, j) -> {
+            KValue badA = nonFinite(b, am, null, (i, j) -> {
                 KValue inTriangle = op.lower() ? b.compare(CompareKind.LE, j, i) : b.compare(CompareKind.GE, j, i);
                 return unit ? b.and(inTriangle, b.compare(CompareKind.NE, i, j)) : inTriangle;
             });
-            KValue badB = copyChecking(b, Mat.of(b, rhs, entry), x, (i, j) -> null);
+            KValue badB = nonFinite(b, Mat.of(b, rhs, entry), x, (i, j) -> null);
             cx.fail(b.or(badA, badB), BatchStatus.NON_FINITE_INPUT);
             if (!unit) {
                 KValue zero = b.constF(a.type(), 0);
@@ -254,23 +259,25 @@ public final class ExpandLinalg {
                 // Column c of X solves M x = b; step s solves row i from the rows solved before it.
                 b.forRange(0, cols, c -> b.forRange(0, m, s -> {
                     KValue i = lowerM ? s : b.sub(last, s);
-                    KValue v = b.loop(0, m, List.of(x.load(b, i, c)), (u, t) -> {
+                    KValue at = x.flat(b, i, c);
+                    KValue v = b.loop(0, m, List.of(x.loadAt(b, at)), (u, t) -> {
                         KValue j = lowerM ? u : b.sub(last, u);
                         KValue reduced = b.sub(t.get(0), b.mul(opEntry(b, am, op, i, j), x.load(b, j, c)));
                         return List.of(b.select(b.compare(CompareKind.LT, u, s), reduced, t.get(0)));
                     }).get(0);
-                    x.store(b, unit ? v : b.div(v, am.load(b, i, i)), i, c);
+                    x.storeAt(b, at, unit ? v : b.div(v, am.load(b, i, i)));
                 }));
             } else {
                 // Row w of X solves x M = b, that is M^T x^T = b^T: M^T is lower when M is upper.
                 b.forRange(0, rows, w -> b.forRange(0, m, s -> {
                     KValue j = lowerM ? b.sub(last, s) : s;
-                    KValue v = b.loop(0, m, List.of(x.load(b, w, j)), (u, t) -> {
+                    KValue at = x.flat(b, w, j);
+                    KValue v = b.loop(0, m, List.of(x.loadAt(b, at)), (u, t) -> {
                         KValue i = lowerM ? b.sub(last, u) : u;
                         KValue reduced = b.sub(t.get(0), b.mul(x.load(b, w, i), opEntry(b, am, op, i, j)));
                         return List.of(b.select(b.compare(CompareKind.LT, u, s), reduced, t.get(0)));
                     }).get(0);
-                    x.store(b, unit ? v : b.div(v, am.load(b, j, j)), w, j);
+                    x.storeAt(b, at, unit ? v : b.div(v, am.load(b, j, j)));
                 }));
             }
         });
@@ -287,22 +294,16 @@ public final class ExpandLinalg {
         KValue at(KValue i, KValue j);
     }
 
-    /** A lane bool: whether an entry of {@code m} that {@code reads} names is NaN or infinite. */
-    private static KValue checkFinite(KBuilder b, Mat m, Reads reads) {
-        return scan(b, m, null, reads);
-    }
-
-    /** Copies {@code from} into {@code to} (same shape); returns whether an entry {@code reads} names is not finite. */
-    private static KValue copyChecking(KBuilder b, Mat from, Mat to, Reads reads) {
-        return scan(b, from, to, reads);
-    }
-
-    private static KValue scan(KBuilder b, Mat from, Mat to, Reads reads) {
+    /**
+     * A lane bool: whether an entry of {@code from} that {@code reads} names is NaN or infinite. When
+     * {@code copyTo} is not null, every entry of {@code from} is also copied there (same shape).
+     */
+    private static KValue nonFinite(KBuilder b, Mat from, Mat copyTo, Reads reads) {
         KValue largest = b.constF(from.array().type(), from.array().type() == KType.F32 ? Float.MAX_VALUE : Double.MAX_VALUE);
         return b.loop(0, from.rows(), List.of(b.bool(false)), (i, outer) -> b.loop(0, from.cols(), outer, (j, inner) -> {
             KValue x = from.load(b, i, j);
-            if (to != null) {
-                to.store(b, x, i, j);
+            if (copyTo != null) {
+                copyTo.store(b, x, i, j);
             }
             KValue bad = b.not(b.compare(CompareKind.LE, b.abs(x), largest));
             KValue read = reads.at(i, j);
@@ -388,6 +389,7 @@ public final class ExpandLinalg {
             return new Mat(array, base, cols, rows, !byColumn);
         }
 
+        /** The buffer index of entry {@code (i, j)}. */
         KValue flat(KBuilder b, KValue i, KValue j) {
             KValue row = byColumn ? j : i;
             KValue col = byColumn ? i : j;
@@ -396,11 +398,20 @@ public final class ExpandLinalg {
         }
 
         KValue load(KBuilder b, KValue i, KValue j) {
-            return b.load(array.buffer(), flat(b, i, j));
+            return loadAt(b, flat(b, i, j));
         }
 
         void store(KBuilder b, KValue value, KValue i, KValue j) {
-            b.store(array.buffer(), flat(b, i, j), value);
+            storeAt(b, flat(b, i, j), value);
+        }
+
+        /** The element at buffer index {@code at}, from {@link #flat}. */
+        KValue loadAt(KBuilder b, KValue at) {
+            return b.load(array.buffer(), at);
+        }
+
+        void storeAt(KBuilder b, KValue at, KValue value) {
+            b.store(array.buffer(), at, value);
         }
     }
 }
