@@ -738,6 +738,62 @@ class LowerProgramTest {
     }
 
     @Test
+    void refusesProgramsWithoutABatchAxis() {
+        refused(batch -> new ProgramBuilder().build(List.of()), "lowering bad: a program without parameters or results");
+        refused(batch -> {
+            ProgramBuilder pb = new ProgramBuilder();
+            pb.param(t(DType.F64, 0, 3));
+            return pb.build(pb.param(t(DType.F64, 0)));
+        }, "the batch extent is 0");
+    }
+
+    @Test
+    void refusesConstantsThatFailToFold() {
+        refused(batch -> {
+            ProgramBuilder pb = new ProgramBuilder();
+            Var x = pb.param(t(DType.F64, batch, 2));
+            Var table = pb.constant(Tensor.zeros(t(DType.F64, 3, 2)));
+            Var rows = pb.gatherRows(table, pb.constant(Tensor.vector(DType.I32, 0, 7)));
+            return pb.build(pb.add(x, pb.broadcast(pb.reduce(Reduce.Kind.SUM, rows, 0), new Shape(batch, 2), 1)));
+        }, "equation 2 (gather_rows)", "fails on its constant inputs", "index 7");
+    }
+
+    /** A scan over a carry whose initial value differs along axis 0 (so it is held whole), and a body result. */
+    private static Program wholeCarryScan(int batch, boolean addBatched, boolean returnBatched) {
+        Type item = t(DType.I32, batch);
+        ProgramBuilder body = new ProgramBuilder();
+        Var x = body.param(item);
+        Var carry = body.param(item);
+        Var next = addBatched ? body.add(carry, x) : returnBatched ? x : body.add(carry, carry);
+        Program bodyProgram = body.build(next);
+        ProgramBuilder pb = new ProgramBuilder();
+        Var px = pb.param(item);
+        List<Var> outs = pb.scan(bodyProgram, 2, List.of(px), List.of(pb.iota(item, 0)), List.of(), false);
+        return pb.build(outs.get(0));
+    }
+
+    @Test
+    void refusesValuesHeldWholeWhereItemsAreNeeded() {
+        refused(batch -> wholeCarryScan(batch, false, false), "result 0: ",
+                "the same for every item but its axis 0 is not the batch axis");
+        refused(batch -> wholeCarryScan(batch, true, false), "equation 1 (scan): body equation 0 (add)",
+                "input 0 is the same for every item, but its axis 0 is not known to be the batch axis");
+        refused(batch -> wholeCarryScan(batch, false, true), "equation 1 (scan): ",
+                "carry 0 starts the same for every item but the body makes it differ per item");
+        refused(batch -> {
+            Type item = t(DType.F64, batch, 2);
+            ProgramBuilder body = new ProgramBuilder();
+            body.param(item);
+            Var xt = body.param(item);
+            Program bodyProgram = body.build(xt);
+            ProgramBuilder pb = new ProgramBuilder();
+            Var x = pb.param(item);
+            Var xs = pb.iota(t(DType.F64, 3, batch, 2), 1);
+            return pb.build(pb.scan(bodyProgram, 3, List.of(), List.of(x), List.of(xs), false).get(0));
+        }, "equation 1 (scan): ", "carry 0 is batched but the body makes it a value that cannot be split into items");
+    }
+
+    @Test
     void refusesScansOverTheBatchAxis() {
         refused(batch -> {
             ProgramBuilder body = new ProgramBuilder();
