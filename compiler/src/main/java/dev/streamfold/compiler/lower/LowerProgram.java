@@ -52,6 +52,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Lowers an IR program over a batch axis to one kernel of kernel IR v2 that computes one batch item per lane.
@@ -171,7 +172,7 @@ public final class LowerProgram {
                 Eqn eqn = p.eqns().get(e);
                 at = "equation " + e + " (" + eqn.op().name() + "): ";
                 List<LoweredValue> ins = eqn.ins().stream().map(v -> env.get(v.id())).toList();
-                List<LoweredValue> outs = lowerEqn(e, eqn, ins, dest);
+                List<LoweredValue> outs = lowerEqn(eqn, ins, dest);
                 for (int i = 0; i < outs.size(); i++) {
                     env.put(eqn.outs().get(i).id(), outs.get(i));
                 }
@@ -198,13 +199,15 @@ public final class LowerProgram {
             return new StreamfoldException(where + at + what);
         }
 
-        private List<LoweredValue> lowerEqn(int index, Eqn eqn, List<LoweredValue> ins, Map<Integer, KArray> dest) {
-            boolean folded = ins.stream().allMatch(v -> v instanceof Folded);
-            if (folded) {
-                return fold(eqn, ins);
+        /**
+         * Lowers one equation: folded when every input is a constant; otherwise over items when any input is
+         * batched, else over whole values.
+         */
+        private List<LoweredValue> lowerEqn(Eqn e, List<LoweredValue> ins, Map<Integer, KArray> dest) {
+            if (ins.stream().allMatch(v -> v instanceof Folded)) {
+                return fold(e, ins);
             }
             boolean batched = ins.stream().anyMatch(v -> v instanceof Stored s && s.batched());
-            Eqn e = eqn;
             Op op = e.op();
             return switch (op) {
                 case Constant c -> fold(e, ins);
@@ -267,7 +270,7 @@ public final class LowerProgram {
                     }
                     yield List.of(new Stored(out, batched));
                 }
-                case Scan s -> scan(index, e, s, ins);
+                case Scan s -> scan(s, ins);
                 case GatherRows g -> List.of(gatherRows(e, ins, batched, dest));
                 case Triangle t -> {
                     requireMatrices(batched, e.ins().get(0).type(), 3, "a batch of matrices [batch, ..., m, n]");
@@ -401,7 +404,7 @@ public final class LowerProgram {
         // ---- ops ------------------------------------------------------------------------------------
 
         private LoweredValue elementwise(Eqn e, List<LoweredValue> ins, boolean batched, Map<Integer, KArray> dest,
-                java.util.function.Function<List<KValue>, KValue> f) {
+                Function<List<KValue>, KValue> f) {
             List<KArray> arrays = new ArrayList<>();
             for (int i = 0; i < ins.size(); i++) {
                 arrays.add(in(ins, i, batched));
@@ -606,7 +609,11 @@ public final class LowerProgram {
 
         // ---- scan -----------------------------------------------------------------------------------
 
-        private List<LoweredValue> scan(int index, Eqn e, Scan s, List<LoweredValue> ins) {
+        /**
+         * A scan as one counted loop: carries live in arrays copied from their initial values and overwritten by
+         * the body's results after each step; xs and ys are whole values (their axis 0 is the scan axis).
+         */
+        private List<LoweredValue> scan(Scan s, List<LoweredValue> ins) {
             int nc = s.numConsts();
             int nk = s.numCarries();
             int nx = s.numXs();

@@ -530,6 +530,48 @@ class LowerProgramTest {
         });
     }
 
+    @Test
+    void scanWithACarryTheSameForEveryItem() {
+        check(batch -> {
+            Type acc = t(DType.F64, batch, 3);
+            Type table = t(DType.F64, 4, 3);
+            ProgramBuilder body = new ProgramBuilder();
+            Var m = body.param(table);
+            Var carried = body.param(acc);
+            Var last = body.takeClipped(m, body.scalar(DType.I32, 9));
+            Var next = body.add(carried, body.broadcast(last, new Shape(batch, 3), 1));
+            Var doubled = body.mul(m, body.full(table, 2.0));
+            Program bodyProgram = body.build(doubled, next);
+
+            ProgramBuilder pb = new ProgramBuilder();
+            Var x = pb.param(acc);
+            Var start = pb.convert(pb.iota(t(DType.I32, 4, 3), 0), DType.F64);
+            List<Var> outs = pb.scan(bodyProgram, 3, List.of(), List.of(start, x), List.of(), false);
+            return pb.build(outs.get(1), pb.broadcast(outs.get(0), new Shape(batch, 4, 3), 1, 2));
+        });
+    }
+
+    @Test
+    void nestedScans() {
+        check(batch -> {
+            Type acc = t(DType.F32, batch, 3);
+            ProgramBuilder inner = new ProgramBuilder();
+            Var x = inner.param(acc);
+            Var a = inner.param(acc);
+            Program innerProgram = inner.build(inner.add(inner.mul(a, x), x));
+
+            ProgramBuilder outer = new ProgramBuilder();
+            Var ox = outer.param(acc);
+            Var oa = outer.param(acc);
+            Var afterInner = outer.scan(innerProgram, 2, List.of(ox), List.of(oa), List.of(), false).get(0);
+            Program outerProgram = outer.build(outer.neg(afterInner));
+
+            ProgramBuilder pb = new ProgramBuilder();
+            Var px = pb.param(acc);
+            return pb.build(pb.scan(outerProgram, 3, List.of(px), List.of(px), List.of(), false).get(0));
+        }, (i, type, r) -> random(type, r, -1, 1));
+    }
+
     // ---- derivative guard -----------------------------------------------------------------------
 
     @Test
