@@ -591,7 +591,9 @@ public final class LowerProgram {
             return ins.get(1);
         }
 
+        /** A decomposition, handed to {@link ExpandLinalg} with its inputs and fresh outputs. */
         private List<LoweredValue> expand(Eqn e, List<LoweredValue> ins, boolean batched) {
+            requireMatrices(batched, e.ins().get(0).type(), 3, "a batch of matrices [batch, ..., m, n]");
             List<KArray> arrays = new ArrayList<>();
             for (int i = 0; i < ins.size(); i++) {
                 arrays.add(in(ins, i, batched));

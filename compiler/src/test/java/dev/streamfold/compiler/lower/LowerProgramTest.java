@@ -741,6 +741,11 @@ class LowerProgramTest {
         }, "equation 0 (diag_embed)", "the diagonal");
         refused(batch -> {
             ProgramBuilder pb = new ProgramBuilder();
+            Var x = pb.param(t(DType.F64, batch, batch));
+            return pb.build(pb.cholesky(x, false));
+        }, "equation 0 (cholesky)", "its input f64[5,5] is not a batch of matrices", "the rows");
+        refused(batch -> {
+            ProgramBuilder pb = new ProgramBuilder();
             Var v = pb.param(t(DType.F64, batch));
             return pb.build(pb.emit1(new DerivativeGuard(DerivativeGuard.Condition.DISTINCT_EIGENVALUES), v, v));
         }, "equation 0 (derivative_guard)", "one row along axis 0");
