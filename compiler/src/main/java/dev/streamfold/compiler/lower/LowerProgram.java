@@ -649,7 +649,6 @@ public final class LowerProgram {
                 ys.add(cx.scratch(LowerContext.bufferType(y.dtype()), y.shape().prepend(s.length()).dims()));
             }
             String bodyWhere = where + at + "body ";
-            String here = at;
             b.forRange(0, s.length(), step -> {
                 KValue t = s.reverse() ? b.sub(b.index(s.length() - 1), step) : step;
                 List<LoweredValue> params = new ArrayList<>(consts);
@@ -670,7 +669,6 @@ public final class LowerProgram {
                 }
                 Lowering body = new Lowering(cx, batch, bodyWhere);
                 List<LoweredValue> results = body.run(s.body(), params, Map.of());
-                at = here;
                 List<KArray> next = new ArrayList<>();
                 for (int i = 0; i < nk; i++) {
                     next.add(carryResult(i, results.get(i), carryBatched[i], carries, body));
