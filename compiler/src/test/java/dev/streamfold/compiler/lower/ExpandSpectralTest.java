@@ -210,4 +210,214 @@ class ExpandSpectralTest {
         assertMatchesReference(new Svd(false, true), random(DType.F64, rnd, 2, 32, 32));
         assertMatchesReference(new Qr(false), random(DType.F64, rnd, 2, 32, 32));
     }
+
+    /** Runs {@code ExpandSpectral.eighSweeps} or {@code svdSweeps} on every matrix {@code [m, n]} of {@code mats}. */
+    private static double[][] sweeps(boolean eigh, double[][][] mats) {
+        int batch = mats.length;
+        int m = mats[0].length;
+        int n = mats[0][0].length;
+        KBuilder b = new KBuilder("sweeps");
+        int in = b.buffer("a", KBuffer.Role.IN, KType.F64, m * n);
+        int out = b.buffer("out", KBuffer.Role.OUT, KType.F64, m * n);
+        int status = b.buffer("status", KBuffer.Role.OUT, KType.I32, 1);
+        b.store(status, 0, b.index(0));
+        LowerContext cx = new LowerContext(b, status);
+        KArray a = new KArray(in, 0, new int[] {m, n}, KType.F64);
+        KArray o = new KArray(out, 0, new int[] {m, n}, KType.F64);
+        if (eigh) {
+            ExpandSpectral.eighSweeps(cx, a, o);
+        } else {
+            ExpandSpectral.svdSweeps(cx, a, o);
+        }
+        Kernel k = b.build();
+        double[] rowMajor = new double[batch * m * n];
+        for (int item = 0; item < batch; item++) {
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(mats[item][i], 0, rowMajor, (item * m + i) * n, n);
+            }
+        }
+        double[][] buffers = new double[k.buffers().size()][];
+        buffers[in] = toSoa(rowMajor, batch);
+        buffers[out] = new double[m * n * batch];
+        buffers[status] = new double[batch];
+        KirEvaluator.run(k, buffers, new double[0], batch);
+        double[] result = fromSoa(buffers[out], batch, m * n);
+        double[][] items = new double[batch][];
+        for (int item = 0; item < batch; item++) {
+            items[item] = Arrays.copyOfRange(result, item * m * n, (item + 1) * m * n);
+        }
+        return items;
+    }
+
+    /** A random orthogonal matrix, by Gram-Schmidt (twice) on a Gaussian one. */
+    private static double[][] orthogonal(Random rnd, int n) {
+        double[][] q = new double[n][n];
+        for (double[] row : q) {
+            for (int j = 0; j < n; j++) {
+                row[j] = rnd.nextGaussian();
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (int c = 0; c < j; c++) {
+                    double dot = 0;
+                    for (int i = 0; i < n; i++) {
+                        dot += q[i][c] * q[i][j];
+                    }
+                    for (int i = 0; i < n; i++) {
+                        q[i][j] -= dot * q[i][c];
+                    }
+                }
+            }
+            double norm = 0;
+            for (int i = 0; i < n; i++) {
+                norm += q[i][j] * q[i][j];
+            }
+            norm = Math.sqrt(norm);
+            for (int i = 0; i < n; i++) {
+                q[i][j] /= norm;
+            }
+        }
+        return q;
+    }
+
+    private enum Kind { RANDOM, CLUSTERED, GRADED }
+
+    /** A symmetric matrix of the kind: Gaussian; eigenvalues 1 + 1e-9 z clustered; entries graded over 8 decades. */
+    private static double[][] symmetric(Kind kind, Random rnd, int n) {
+        double[][] a = new double[n][n];
+        switch (kind) {
+            case RANDOM, GRADED -> {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        double x = rnd.nextGaussian() * (kind == Kind.GRADED ? Math.pow(10, -(i + j) * 8.0 / n) : 1);
+                        a[i][j] = x;
+                        a[j][i] = x;
+                    }
+                }
+            }
+            case CLUSTERED -> {
+                double[][] q = orthogonal(rnd, n);
+                double[] w = new double[n];
+                for (int i = 0; i < n; i++) {
+                    w[i] = 1 + 1e-9 * rnd.nextGaussian() * (i % 3);
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        double x = 0;
+                        for (int c = 0; c < n; c++) {
+                            x += q[i][c] * w[c] * q[j][c];
+                        }
+                        a[i][j] = x;
+                        a[j][i] = x;
+                    }
+                }
+            }
+        }
+        return a;
+    }
+
+    /** A general matrix of the kind: Gaussian; singular values clustered at 1; entries graded over 8 decades. */
+    private static double[][] general(Kind kind, Random rnd, int m, int n) {
+        double[][] a = new double[m][n];
+        if (kind == Kind.CLUSTERED) {
+            double[][] u = orthogonal(rnd, m);
+            double[][] v = orthogonal(rnd, n);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int c = 0; c < n; c++) {
+                        a[i][j] += u[i][c] * (1 + 1e-9 * rnd.nextGaussian() * (c % 3)) * v[j][c];
+                    }
+                }
+            }
+            return a;
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                a[i][j] = rnd.nextGaussian() * (kind == Kind.GRADED ? Math.pow(10, -(i + j) * 8.0 / Math.max(m, n)) : 1);
+            }
+        }
+        return a;
+    }
+
+    private static double frobenius(double[][] a) {
+        double s = 0;
+        for (double[] row : a) {
+            for (double x : row) {
+                s += x * x;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
+    void fixedEighSweepsReachFullPrecisionUpToOrder32() {
+        Random rnd = new Random(21);
+        for (int n : new int[] {2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32}) {
+            int batch = n <= 16 ? 6 : 2;
+            for (Kind kind : Kind.values()) {
+                double[][][] mats = new double[batch][][];
+                for (int item = 0; item < batch; item++) {
+                    mats[item] = symmetric(kind, rnd, n);
+                }
+                double[][] after = sweeps(true, mats);
+                for (int item = 0; item < batch; item++) {
+                    double off = 0;
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < n; j++) {
+                            if (i != j) {
+                                off += after[item][i * n + j] * after[item][i * n + j];
+                            }
+                        }
+                    }
+                    double relative = Math.sqrt(off) / frobenius(mats[item]);
+                    assertTrue(relative < 1e-14, kind + " n=" + n + " item " + item + ": off-diagonal " + relative
+                            + " after " + ExpandSpectral.sweeps(n) + " sweeps");
+                }
+            }
+        }
+    }
+
+    @Test
+    void fixedSvdSweepsReachFullPrecisionUpToOrder32() {
+        Random rnd = new Random(22);
+        for (int n : new int[] {2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32}) {
+            int batch = n <= 16 ? 6 : 2;
+            for (Kind kind : Kind.values()) {
+                for (int m : new int[] {n, n + 3}) {
+                    double[][][] mats = new double[batch][][];
+                    for (int item = 0; item < batch; item++) {
+                        mats[item] = general(kind, rnd, m, n);
+                    }
+                    double[][] after = sweeps(false, mats);
+                    for (int item = 0; item < batch; item++) {
+                        double off = 0;
+                        for (int p = 0; p < n; p++) {
+                            for (int q = 0; q < n; q++) {
+                                if (p != q) {
+                                    double dot = 0;
+                                    for (int i = 0; i < m; i++) {
+                                        dot += after[item][i * n + p] * after[item][i * n + q];
+                                    }
+                                    off += dot * dot;
+                                }
+                            }
+                        }
+                        double norm = frobenius(mats[item]);
+                        double relative = Math.sqrt(off) / (norm * norm);
+                        assertTrue(relative < 1e-14, kind + " " + m + "x" + n + " item " + item + ": columns off-orthogonal by "
+                                + relative + " after " + ExpandSpectral.sweeps(n) + " sweeps");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sweepCountGrowsWithTheLogarithmOfTheOrder() {
+        assertEquals(0, ExpandSpectral.sweeps(1));
+        assertEquals(5, ExpandSpectral.sweeps(2));
+        assertEquals(9, ExpandSpectral.sweeps(8));
+        assertEquals(13, ExpandSpectral.sweeps(32));
+    }
 }
