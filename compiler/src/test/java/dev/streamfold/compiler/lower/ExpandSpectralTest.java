@@ -138,8 +138,8 @@ class ExpandSpectralTest {
             assertEquals(0, got.status()[item], op + " " + a.shape() + ": status of item " + item);
         }
         for (int o = 0; o < want.size(); o++) {
-            double[] w = want.get(o).data();
-            double[] g = got.outs().get(o).data();
+            double[] w = want.get(o).raw();
+            double[] g = got.outs().get(o).raw();
             int per = w.length / batch;
             for (int item = 0; item < batch; item++) {
                 double largest = 0;
@@ -419,5 +419,300 @@ class ExpandSpectralTest {
         assertEquals(5, ExpandSpectral.sweeps(2));
         assertEquals(9, ExpandSpectral.sweeps(8));
         assertEquals(13, ExpandSpectral.sweeps(32));
+    }
+
+    private static final double EPS32 = Math.ulp(1.0f);
+
+    /** Matrix {@code index} (leading axes flattened) of {@code t}'s {@code rows x cols} matrices. */
+    private static double[][] matrix(Tensor t, int index, int rows, int cols) {
+        double[][] a = new double[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(t.raw(), (index * rows + i) * cols, a[i], 0, cols);
+        }
+        return a;
+    }
+
+    private static double[] vector(Tensor t, int index, int length) {
+        return Arrays.copyOfRange(t.raw(), index * length, (index + 1) * length);
+    }
+
+    private static double[][] times(double[][] a, double[][] b) {
+        int inner = b.length;
+        int cols = inner == 0 ? 0 : b[0].length;
+        double[][] c = new double[a.length][cols];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < cols; j++) {
+                for (int k = 0; k < inner; k++) {
+                    c[i][j] += a[i][k] * b[k][j];
+                }
+            }
+        }
+        return c;
+    }
+
+    private static double[][] transpose(double[][] a) {
+        int cols = a.length == 0 ? 0 : a[0].length;
+        double[][] t = new double[cols][a.length];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j][i] = a[i][j];
+            }
+        }
+        return t;
+    }
+
+    private static double maxDifference(double[][] a, double[][] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                d = Math.max(d, Math.abs(a[i][j] - b[i][j]));
+            }
+        }
+        return d;
+    }
+
+    /** Asserts {@code x^T x = I} (orthonormal columns) within {@code 16 rows eps}. */
+    private static void assertOrthonormalColumns(double[][] x, String what) {
+        double[][] g = times(transpose(x), x);
+        double[][] eye = new double[g.length][g.length];
+        for (int i = 0; i < g.length; i++) {
+            eye[i][i] = 1;
+        }
+        double d = maxDifference(g, eye);
+        assertTrue(d <= 16 * Math.max(x.length, 1) * EPS32, what + ": columns off orthonormal by " + d);
+    }
+
+    private static double[][] diag(double[] d, int rows, int cols) {
+        double[][] x = new double[rows][cols];
+        for (int i = 0; i < d.length; i++) {
+            x[i][i] = d[i];
+        }
+        return x;
+    }
+
+    /** The float32 tolerance for a residual of an order-{@code n} factorization of {@code a}. */
+    private static double tolerance(double[][] a, int n) {
+        return 16 * Math.max(n, 1) * EPS32 * Math.max(frobenius(a), Double.MIN_NORMAL);
+    }
+
+    private static void assertAllOk(Result r, String what) {
+        for (int item = 0; item < r.status().length; item++) {
+            assertEquals(0, r.status()[item], what + ": status of item " + item);
+        }
+    }
+
+    @Test
+    void qrSatisfiesItsIdentitiesInFloat32() {
+        Random rnd = new Random(31);
+        int[][] shapes = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6}, {7, 7}, {8, 8}, {16, 16}, {5, 3}, {8, 2}, {3, 5}, {2, 8}};
+        for (int[] mn : shapes) {
+            int m = mn[0];
+            int n = mn[1];
+            for (boolean full : new boolean[] {false, true}) {
+                Tensor a = random(DType.F32, rnd, 7, m, n);
+                Result r = run(new Qr(full), a);
+                String what = "qr " + m + "x" + n + " full=" + full;
+                assertAllOk(r, what);
+                int k = full ? m : Math.min(m, n);
+                for (int item = 0; item < 7; item++) {
+                    double[][] x = matrix(a, item, m, n);
+                    double[][] q = matrix(r.outs().get(0), item, m, k);
+                    double[][] rr = matrix(r.outs().get(1), item, k, n);
+                    assertTrue(maxDifference(x, times(q, rr)) <= tolerance(x, Math.max(m, n)), what + ": |A - QR| item " + item);
+                    assertOrthonormalColumns(q, what + " item " + item);
+                    for (int i = 0; i < k; i++) {
+                        for (int j = 0; j < Math.min(i, n); j++) {
+                            assertEquals(0.0, rr[i][j], what + ": r below the diagonal");
+                        }
+                        if (i < n) {
+                            assertTrue(rr[i][i] >= 0, what + ": diag(r) >= 0");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void eighSatisfiesItsIdentitiesInFloat32() {
+        Random rnd = new Random(32);
+        for (int n : ORDERS) {
+            for (boolean[] mode : new boolean[][] {{true, false}, {false, false}, {true, true}}) {
+                Eigh op = new Eigh(mode[0], mode[1]);
+                Tensor a = random(DType.F32, rnd, 7, n, n);
+                Result r = run(op, a);
+                List<Tensor> ref = op.evaluate(List.of(a.astype(DType.F64)));
+                String what = "eigh n=" + n + " " + op.attributes();
+                assertAllOk(r, what);
+                for (int item = 0; item < 7; item++) {
+                    double[][] x = matrix(a, item, n, n);
+                    double[][] sym = new double[n][n];
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < n; j++) {
+                            sym[i][j] = op.symmetrizeInput() ? (x[i][j] + x[j][i]) / 2
+                                    : (op.lower() == (i >= j)) || i == j ? x[i][j] : x[j][i];
+                        }
+                    }
+                    double[] w = vector(r.outs().get(0), item, n);
+                    double[][] v = matrix(r.outs().get(1), item, n, n);
+                    double tol = tolerance(sym, n);
+                    assertTrue(maxDifference(times(sym, v), times(v, diag(w, n, n))) <= tol, what + ": |AV - VW| item " + item);
+                    assertOrthonormalColumns(v, what + " item " + item);
+                    double[] want = vector(ref.get(0), item, n);
+                    for (int j = 0; j < n; j++) {
+                        assertTrue(Math.abs(w[j] - want[j]) <= tol, what + ": eigenvalue " + j + " item " + item);
+                        if (j > 0) {
+                            assertTrue(w[j - 1] <= w[j], what + ": ascending");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void svdSatisfiesItsIdentitiesInFloat32() {
+        Random rnd = new Random(33);
+        int[][] shapes = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6}, {7, 7}, {8, 8}, {16, 16}, {5, 3}, {8, 2}, {3, 5}, {2, 8}};
+        for (int[] mn : shapes) {
+            int m = mn[0];
+            int n = mn[1];
+            int k = Math.min(m, n);
+            for (boolean[] mode : new boolean[][] {{false, true}, {false, false}, {true, true}}) {
+                Svd op = new Svd(mode[0], mode[1]);
+                Tensor a = random(DType.F32, rnd, 7, m, n);
+                Result r = run(op, a);
+                List<Tensor> ref = op.evaluate(List.of(a.astype(DType.F64)));
+                String what = "svd " + m + "x" + n + " " + op.attributes();
+                assertAllOk(r, what);
+                for (int item = 0; item < 7; item++) {
+                    double[][] x = matrix(a, item, m, n);
+                    double tol = tolerance(x, Math.max(m, n));
+                    double[] s = vector(r.outs().get(op.computeUv() ? 1 : 0), item, k);
+                    double[] want = vector(ref.get(op.computeUv() ? 1 : 0), item, k);
+                    for (int j = 0; j < k; j++) {
+                        assertTrue(Math.abs(s[j] - want[j]) <= tol, what + ": singular value " + j + " item " + item);
+                        assertTrue(s[j] >= 0 && (j == 0 || s[j - 1] >= s[j]), what + ": descending, non-negative");
+                    }
+                    if (!op.computeUv()) {
+                        continue;
+                    }
+                    int uCols = op.fullMatrices() ? m : k;
+                    int vtRows = op.fullMatrices() ? n : k;
+                    double[][] u = matrix(r.outs().get(0), item, m, uCols);
+                    double[][] vt = matrix(r.outs().get(2), item, vtRows, n);
+                    double[][] us = times(u, diag(s, uCols, vtRows));
+                    assertTrue(maxDifference(x, times(us, vt)) <= tol, what + ": |A - U S Vt| item " + item);
+                    assertOrthonormalColumns(u, what + " u item " + item);
+                    assertOrthonormalColumns(transpose(vt), what + " vt item " + item);
+                }
+            }
+        }
+    }
+
+    @Test
+    void extraLeadingAxesAreLoopedInsideAnItem() {
+        Random rnd = new Random(34);
+        for (int batch : BATCHES) {
+            assertMatchesReference(new Eigh(false, true), random(DType.F64, rnd, batch, 2, 3, 3));
+            assertMatchesReference(new Svd(true, true), random(DType.F64, rnd, batch, 2, 2, 4));
+            assertMatchesReference(new Qr(true), random(DType.F64, rnd, batch, 2, 4, 2));
+        }
+    }
+
+    @Test
+    void rankDeficientSvdCompletesTheSingularVectorsAsTheReference() {
+        Random rnd = new Random(35);
+        for (int[] mn : new int[][] {{4, 4}, {5, 3}, {3, 5}}) {
+            double[] d = random(DType.F64, rnd, 7, mn[0], mn[1]).data();
+            int per = mn[0] * mn[1];
+            for (int item = 0; item < 7; item++) {
+                for (int i = 0; i < mn[0]; i++) {
+                    for (int j = 0; j < mn[1]; j++) {
+                        boolean zero = item == 0 || (mn[0] >= mn[1] ? j >= mn[1] - 1 - item % 2 : i >= mn[0] - 1 - item % 2);
+                        if (zero) {
+                            d[item * per + i * mn[1] + j] = 0;
+                        }
+                    }
+                }
+            }
+            Tensor a = new Tensor(DType.F64, new Shape(7, mn[0], mn[1]), d);
+            for (boolean full : new boolean[] {false, true}) {
+                assertMatchesReference(new Svd(full, true), a);
+            }
+        }
+    }
+
+    @Test
+    void hardMatricesDecomposeWithoutFailure() {
+        Random rnd = new Random(36);
+        for (int n : new int[] {4, 8, 16}) {
+            for (Kind kind : Kind.values()) {
+                int batch = 3;
+                double[] data = new double[batch * n * n];
+                double[] general = new double[batch * n * n];
+                for (int item = 0; item < batch; item++) {
+                    double[][] x = symmetric(kind, rnd, n);
+                    double[][] g = general(kind, rnd, n, n);
+                    for (int i = 0; i < n; i++) {
+                        System.arraycopy(x[i], 0, data, (item * n + i) * n, n);
+                        System.arraycopy(g[i], 0, general, (item * n + i) * n, n);
+                    }
+                }
+                Tensor sym = new Tensor(DType.F64, new Shape(batch, n, n), data);
+                Tensor a = new Tensor(DType.F64, new Shape(batch, n, n), general);
+                Eigh eigh = new Eigh(true, false);
+                Result e = run(eigh, sym);
+                assertAllOk(e, "eigh " + kind + " n=" + n);
+                Svd svd = new Svd(false, true);
+                Result s = run(svd, a);
+                assertAllOk(s, "svd " + kind + " n=" + n);
+                List<Tensor> wantW = eigh.evaluate(List.of(sym));
+                List<Tensor> wantS = svd.evaluate(List.of(a));
+                for (int item = 0; item < batch; item++) {
+                    double[][] x = matrix(sym, item, n, n);
+                    double[] w = vector(e.outs().get(0), item, n);
+                    double[][] v = matrix(e.outs().get(1), item, n, n);
+                    double norm = frobenius(x);
+                    assertTrue(maxDifference(times(x, v), times(v, diag(w, n, n))) <= 1e-13 * norm, "eigh " + kind + ": |AV - VW|");
+                    double[] want = vector(wantW.get(0), item, n);
+                    for (int j = 0; j < n; j++) {
+                        assertTrue(Math.abs(w[j] - want[j]) <= 1e-13 * norm, "eigh " + kind + ": eigenvalue " + j);
+                    }
+                    double[][] g = matrix(a, item, n, n);
+                    double[] sv = vector(s.outs().get(1), item, n);
+                    double[] wantSv = vector(wantS.get(1), item, n);
+                    double gNorm = frobenius(g);
+                    for (int j = 0; j < n; j++) {
+                        assertTrue(Math.abs(sv[j] - wantSv[j]) <= 1e-13 * gNorm, "svd " + kind + ": singular value " + j);
+                    }
+                    double[][] u = matrix(s.outs().get(0), item, n, n);
+                    double[][] vt = matrix(s.outs().get(2), item, n, n);
+                    assertTrue(maxDifference(g, times(times(u, diag(sv, n, n)), vt)) <= 1e-13 * gNorm, "svd " + kind + ": |A - USVt|");
+                }
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteEntriesFlagTheirItemOnly() {
+        Random rnd = new Random(37);
+        int n = 3;
+        double[] d = random(DType.F64, rnd, 4, n, n).data();
+        d[1 * n * n + 2 * n + 0] = Double.NaN;
+        d[3 * n * n + 0 * n + 2] = Double.POSITIVE_INFINITY;
+        Tensor a = new Tensor(DType.F64, new Shape(4, n, n), d);
+        int bad = BatchStatus.NON_FINITE_INPUT.code();
+        assertEquals(List.of(0, bad, 0, bad), statuses(run(new Qr(false), a)));
+        assertEquals(List.of(0, bad, 0, bad), statuses(run(new Svd(false, true), a)));
+        assertEquals(List.of(0, bad, 0, bad), statuses(run(new Svd(false, false), a)));
+        assertEquals(List.of(0, bad, 0, bad), statuses(run(new Eigh(true, true), a)));
+        // lower reads [2, 0] (item 1) but not [0, 2] (item 3); upper the other way round
+        assertEquals(List.of(0, bad, 0, 0), statuses(run(new Eigh(true, false), a)));
+        assertEquals(List.of(0, 0, 0, bad), statuses(run(new Eigh(false, false), a)));
+    }
+
+    private static List<Integer> statuses(Result r) {
+        return Arrays.stream(r.status()).boxed().toList();
     }
 }
