@@ -12,6 +12,7 @@ import dev.streamfold.ir.Svd;
 import dev.streamfold.runtime.batched.BatchStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Expands qr, eigh and svd into kernel-level code over the batch axis, reproducing the float64 reference
@@ -28,12 +29,18 @@ public final class ExpandSpectral {
 
     /** Emits code writing every element of {@code outs} for a qr, eigh or svd equation. */
     public static void expand(LowerContext cx, Eqn eqn, List<KArray> ins, List<KArray> outs) {
+        expand(cx, eqn, ins, outs, ExpandSpectral::sweeps);
+    }
+
+    /** As {@link #expand(LowerContext, Eqn, List, List)}, running {@code sweeps.applyAsInt(n)} Jacobi sweeps at order {@code n}. */
+    static void expand(LowerContext cx, Eqn eqn, List<KArray> ins, List<KArray> outs, IntUnaryOperator sweeps) {
         if (eqn.op() instanceof Qr qr) {
             qr(cx, qr, ins.get(0), outs.get(0), outs.get(1));
         } else if (eqn.op() instanceof Eigh eigh) {
-            eigh(cx, eigh, ins.get(0), outs.get(0), outs.get(1));
+            eigh(cx, eigh, ins.get(0), outs.get(0), outs.get(1), sweeps.applyAsInt(ins.get(0).dim(ins.get(0).rank() - 1)));
         } else if (eqn.op() instanceof Svd svd) {
-            svd(cx, svd, ins.get(0), outs);
+            KArray a = ins.get(0);
+            svd(cx, svd, a, outs, sweeps.applyAsInt(Math.min(a.dim(a.rank() - 2), a.dim(a.rank() - 1))));
         } else {
             throw new IllegalArgumentException("ExpandSpectral does not expand " + eqn.op().name());
         }
@@ -129,7 +136,7 @@ public final class ExpandSpectral {
     // ---------------------------------------------------------------- eigh
 
     /** Cyclic Jacobi as {@link Eigh}'s reference: eigenvalues ascending, eigenvector signs by the largest entry. */
-    static void eigh(LowerContext cx, Eigh op, KArray a, KArray wOut, KArray vOut) {
+    static void eigh(LowerContext cx, Eigh op, KArray a, KArray wOut, KArray vOut, int sweeps) {
         int n = a.dim(a.rank() - 1);
         int count = matrices(a, n, n);
         if (count == 0) {
@@ -150,7 +157,7 @@ public final class ExpandSpectral {
             KValue[] scale = e.scaleInPlace(x);
             KValue frob = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sq(x.get(i, j)))));
             e.identity(v, n);
-            jacobiEigen(e, x, v, n, frob);
+            jacobiEigen(e, x, v, n, frob, sweeps);
             KValue off = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sel(e.b.compare(CompareKind.NE, i, j), e.sq(x.get(i, j)), e.f(0)))));
             cx.fail(e.b.compare(CompareKind.GT, off, e.b.mul(e.f(n * e.eps()), frob)), BatchStatus.NOT_CONVERGED);
             Mat rank = Mat.of(new E(e.b, KType.I32), ranks, null, 1, n);
@@ -167,7 +174,7 @@ public final class ExpandSpectral {
     // ---------------------------------------------------------------- svd
 
     /** One-sided Jacobi as {@link Svd}'s reference, on the columns of {@code A} or {@code A^T} (wide). */
-    static void svd(LowerContext cx, Svd op, KArray a, List<KArray> outs) {
+    static void svd(LowerContext cx, Svd op, KArray a, List<KArray> outs, int sweeps) {
         int m = a.dim(a.rank() - 2);
         int n = a.dim(a.rank() - 1);
         int k = Math.min(m, n);
@@ -202,7 +209,7 @@ public final class ExpandSpectral {
             if (vectors) {
                 e.identity(v, cols);
             }
-            jacobiColumns(e, g, vectors ? v : null, rows, cols);
+            jacobiColumns(e, g, vectors ? v : null, rows, cols, sweeps);
             KValue unconverged = e.pairs(cols, List.of(e.b.bool(false)), (p, q, flag) -> {
                 KValue[] dots = e.dots(g, p, q, rows);
                 KValue above = e.b.compare(CompareKind.GT, e.b.abs(dots[2]),
@@ -262,10 +269,10 @@ public final class ExpandSpectral {
      * accumulating the rotations into {@code v}. A rotation whose entry is negligible, by the reference's
      * test, is the identity.
      */
-    private static void jacobiEigen(E e, Mat x, Mat v, int n, KValue frob) {
+    private static void jacobiEigen(E e, Mat x, Mat v, int n, KValue frob, int sweeps) {
         KValue negligible = e.b.mul(frob, e.f(e.t == KType.F64 ? 1e-300 : 1e-36));
         KValue epsScale = e.b.mul(e.f(e.eps()), frob);
-        e.b.forRange(0, sweeps(n), sweep -> e.pairs(n, (p, q) -> {
+        e.b.forRange(0, sweeps, sweep -> e.pairs(n, (p, q) -> {
             KValue app = x.get(p, p);
             KValue aqq = x.get(q, q);
             KValue apq = x.get(p, q);
@@ -293,8 +300,8 @@ public final class ExpandSpectral {
      * The fixed sweeps of one-sided Jacobi on the columns of {@code g} ({@code rows x cols}), accumulating the
      * rotations into {@code v} unless it is null. Columns already orthogonal to working precision are not rotated.
      */
-    private static void jacobiColumns(E e, Mat g, Mat v, int rows, int cols) {
-        e.b.forRange(0, sweeps(cols), sweep -> e.pairs(cols, (p, q) -> {
+    private static void jacobiColumns(E e, Mat g, Mat v, int rows, int cols, int sweeps) {
+        e.b.forRange(0, sweeps, sweep -> e.pairs(cols, (p, q) -> {
             KValue[] dots = e.dots(g, p, q, rows);
             KValue gamma = dots[2];
             KValue skip = e.b.or(e.b.compare(CompareKind.EQ, gamma, e.f(0)), e.b.compare(CompareKind.LE, e.b.abs(gamma),
@@ -313,10 +320,10 @@ public final class ExpandSpectral {
     }
 
     /**
-     * The symmetric matrix of the lower triangle of {@code a} ({@code [n, n]}) after eigh's fixed Jacobi sweeps,
+     * The symmetric matrix of the lower triangle of {@code a} ({@code [n, n]}) after {@code sweeps} of eigh's Jacobi sweeps,
      * scaled back, into {@code out} ({@code [n, n]}): its off-diagonal part measures what the sweeps left.
      */
-    static void eighSweeps(LowerContext cx, KArray a, KArray out) {
+    static void eighSweeps(LowerContext cx, KArray a, KArray out, int sweeps) {
         int n = a.dim(0);
         E e = new E(cx.builder(), a.type());
         Mat src = Mat.of(e, a, null, n, n);
@@ -327,15 +334,15 @@ public final class ExpandSpectral {
         KValue[] scale = e.scaleInPlace(x);
         KValue frob = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sq(x.get(i, j)))));
         e.identity(v, n);
-        jacobiEigen(e, x, v, n, frob);
+        jacobiEigen(e, x, v, n, frob, sweeps);
         e.b.forRange(0, n, i -> e.b.forRange(0, n, j -> dst.set(i, j, e.b.mul(x.get(i, j), scale[1]))));
     }
 
     /**
-     * The columns of {@code a} ({@code [m, n]}, {@code m >= n}) after svd's fixed one-sided Jacobi sweeps,
+     * The columns of {@code a} ({@code [m, n]}, {@code m >= n}) after {@code sweeps} of svd's one-sided Jacobi sweeps,
      * scaled back, into {@code out} ({@code [m, n]}): how far they are from orthogonal measures what the sweeps left.
      */
-    static void svdSweeps(LowerContext cx, KArray a, KArray out) {
+    static void svdSweeps(LowerContext cx, KArray a, KArray out, int sweeps) {
         int m = a.dim(0);
         int n = a.dim(1);
         E e = new E(cx.builder(), a.type());
@@ -343,7 +350,7 @@ public final class ExpandSpectral {
         Mat g = Mat.of(e, cx.scratch(a.type(), m, n), null, m, n);
         Mat dst = Mat.of(e, out, null, m, n);
         KValue[] scale = e.readScaled(cx, src, g);
-        jacobiColumns(e, g, null, m, n);
+        jacobiColumns(e, g, null, m, n, sweeps);
         e.b.forRange(0, m, i -> e.b.forRange(0, n, j -> dst.set(i, j, e.b.mul(g.get(i, j), scale[1]))));
     }
 

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +39,11 @@ class ExpandSpectralTest {
 
     /** Builds the kernel of {@code op} on {@code a} ({@code [B, ...]}), runs it over the batch, and unpacks its outputs. */
     private static Result run(Op op, Tensor a) {
+        return run(op, a, ExpandSpectral::sweeps);
+    }
+
+    /** As {@link #run(Op, Tensor)}, with {@code sweeps.applyAsInt(n)} Jacobi sweeps at order {@code n}. */
+    private static Result run(Op op, Tensor a, IntUnaryOperator sweeps) {
         int batch = a.shape().dim(0);
         List<Type> outTypes = outTypes(op, a.type());
         KType kt = LowerContext.bufferType(a.dtype());
@@ -56,7 +62,7 @@ class ExpandSpectralTest {
             outVars.add(new Var(i + 1, outTypes.get(i)));
         }
         Eqn eqn = new Eqn(outVars, op, List.of(new Var(0, a.type())));
-        ExpandSpectral.expand(cx, eqn, List.of(new KArray(in, 0, a.shape().dropLeading().dims(), kt)), outs);
+        ExpandSpectral.expand(cx, eqn, List.of(new KArray(in, 0, a.shape().dropLeading().dims(), kt)), outs, sweeps);
         Kernel k = b.build();
         double[][] buffers = new double[k.buffers().size()][];
         buffers[in] = toSoa(a.data(), batch);
@@ -212,7 +218,7 @@ class ExpandSpectralTest {
     }
 
     /** Runs {@code ExpandSpectral.eighSweeps} or {@code svdSweeps} on every matrix {@code [m, n]} of {@code mats}. */
-    private static double[][] sweeps(boolean eigh, double[][][] mats) {
+    private static double[][] sweeps(boolean eigh, double[][][] mats, int sweeps) {
         int batch = mats.length;
         int m = mats[0].length;
         int n = mats[0][0].length;
@@ -225,9 +231,9 @@ class ExpandSpectralTest {
         KArray a = new KArray(in, 0, new int[] {m, n}, KType.F64);
         KArray o = new KArray(out, 0, new int[] {m, n}, KType.F64);
         if (eigh) {
-            ExpandSpectral.eighSweeps(cx, a, o);
+            ExpandSpectral.eighSweeps(cx, a, o, sweeps);
         } else {
-            ExpandSpectral.svdSweeps(cx, a, o);
+            ExpandSpectral.svdSweeps(cx, a, o, sweeps);
         }
         Kernel k = b.build();
         double[] rowMajor = new double[batch * m * n];
@@ -360,22 +366,46 @@ class ExpandSpectralTest {
                 for (int item = 0; item < batch; item++) {
                     mats[item] = symmetric(kind, rnd, n);
                 }
-                double[][] after = sweeps(true, mats);
+                double[][] after = sweeps(true, mats, ExpandSpectral.sweeps(n));
                 for (int item = 0; item < batch; item++) {
-                    double off = 0;
-                    for (int i = 0; i < n; i++) {
-                        for (int j = 0; j < n; j++) {
-                            if (i != j) {
-                                off += after[item][i * n + j] * after[item][i * n + j];
-                            }
-                        }
-                    }
-                    double relative = Math.sqrt(off) / frobenius(mats[item]);
+                    double relative = offDiagonal(after[item], n) / frobenius(mats[item]);
                     assertTrue(relative < 1e-14, kind + " n=" + n + " item " + item + ": off-diagonal " + relative
                             + " after " + ExpandSpectral.sweeps(n) + " sweeps");
                 }
             }
         }
+    }
+
+    private static double offDiagonal(double[] x, int n) {
+        double off = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (i != j) {
+                    off += x[i * n + j] * x[i * n + j];
+                }
+            }
+        }
+        return Math.sqrt(off);
+    }
+
+    @Test
+    void fewerSweepsLeaveTheOffDiagonalAboveFullPrecision() {
+        Random rnd = new Random(23);
+        int n = 32;
+        double[][][] mats = {symmetric(Kind.RANDOM, rnd, n)};
+        double[][] after = sweeps(true, mats, 4);
+        assertTrue(offDiagonal(after[0], n) / frobenius(mats[0]) > 1e-14, "4 sweeps at n = 32");
+    }
+
+    @Test
+    void tooFewSweepsFlagNotConverged() {
+        Random rnd = new Random(24);
+        Tensor a = random(DType.F64, rnd, 5, 8, 8);
+        int code = BatchStatus.NOT_CONVERGED.code();
+        assertEquals(List.of(code, code, code, code, code), statuses(run(new Eigh(true, false), a, n -> 1)));
+        assertEquals(List.of(code, code, code, code, code), statuses(run(new Svd(false, true), a, n -> 1)));
+        assertEquals(List.of(code, code, code, code, code), statuses(run(new Svd(false, false), a, n -> 1)));
+        assertEquals(List.of(0, 0, 0, 0, 0), statuses(run(new Eigh(true, false), a)));
     }
 
     @Test
@@ -389,7 +419,7 @@ class ExpandSpectralTest {
                     for (int item = 0; item < batch; item++) {
                         mats[item] = general(kind, rnd, m, n);
                     }
-                    double[][] after = sweeps(false, mats);
+                    double[][] after = sweeps(false, mats, ExpandSpectral.sweeps(n));
                     for (int item = 0; item < batch; item++) {
                         double off = 0;
                         for (int p = 0; p < n; p++) {
