@@ -32,7 +32,10 @@ public final class ExpandSpectral {
         expand(cx, eqn, ins, outs, ExpandSpectral::sweeps);
     }
 
-    /** As {@link #expand(LowerContext, Eqn, List, List)}, running {@code sweeps.applyAsInt(n)} Jacobi sweeps at order {@code n}. */
+    /**
+     * As {@link #expand(LowerContext, Eqn, List, List)}, running {@code sweeps.applyAsInt(n)} Jacobi sweeps at
+     * order {@code n}.
+     */
     static void expand(LowerContext cx, Eqn eqn, List<KArray> ins, List<KArray> outs, IntUnaryOperator sweeps) {
         if (eqn.op() instanceof Qr qr) {
             qr(cx, qr, ins.get(0), outs.get(0), outs.get(1));
@@ -75,17 +78,17 @@ public final class ExpandSpectral {
         if (count == 0 || m == 0) {
             return;
         }
-        E e = new E(cx.builder(), a.type());
+        Emitter e = new Emitter(cx.builder(), a.type());
         KArray rw = cx.scratch(a.type(), m, Math.max(n, 1));
         KArray vs = cx.scratch(a.type(), Math.max(k, 1), m);
         KArray taus = cx.scratch(a.type(), Math.max(k, 1));
         e.b.forRange(0, count, l -> {
-            Mat src = Mat.of(e, a, l, m, n);
-            Mat r = Mat.of(e, rw, null, m, n);
-            Mat v = Mat.of(e, vs, null, k, m);
-            Mat tau = Mat.of(e, taus, null, 1, k);
-            Mat q = Mat.of(e, qOut, l, m, qCols);
-            Mat rDst = Mat.of(e, rOut, l, rRows, n);
+            MatrixView src = MatrixView.of(e, a, l, m, n);
+            MatrixView r = MatrixView.of(e, rw, null, m, n);
+            MatrixView v = MatrixView.of(e, vs, null, k, m);
+            MatrixView tau = MatrixView.of(e, taus, null, 1, k);
+            MatrixView q = MatrixView.of(e, qOut, l, m, qCols);
+            MatrixView rDst = MatrixView.of(e, rOut, l, rRows, n);
             KValue[] scale = e.readScaled(cx, src, r);
             e.b.forRange(0, k, j -> {
                 KValue alpha = r.get(j, j);
@@ -96,8 +99,7 @@ public final class ExpandSpectral {
                 KValue beta = e.sel(e.b.compare(CompareKind.GE, alpha, e.f(0)), e.b.neg(norm), norm);
                 KValue denom = e.b.sub(alpha, beta);
                 e.b.forRange(0, m, i -> {
-                    KValue vi = e.sel(e.gt(i, j), e.b.div(r.get(i, j), denom),
-                            e.sel(e.b.compare(CompareKind.EQ, i, j), e.f(1), e.f(0)));
+                    KValue vi = e.sel(e.gt(i, j), e.b.div(r.get(i, j), denom), e.unit(i, j));
                     v.set(j, i, e.sel(skip, e.f(0), vi));
                     r.set(i, j, e.sel(e.b.and(e.gt(i, j), e.b.not(skip)), e.f(0), r.get(i, j)));
                 });
@@ -106,7 +108,7 @@ public final class ExpandSpectral {
                 r.set(j, j, e.sel(skip, alpha, beta));
                 e.b.forRange(0, n, c -> reflect(e, r, v, j, e.sel(e.gt(c, j), t, e.f(0)), c, m));
             });
-            e.b.forRange(0, m, i -> e.b.forRange(0, qCols, c -> q.set(i, c, e.sel(e.b.compare(CompareKind.EQ, i, c), e.f(1), e.f(0)))));
+            e.b.forRange(0, m, i -> e.b.forRange(0, qCols, c -> q.set(i, c, e.unit(i, c))));
             e.b.forRange(0, k, back -> {
                 KValue j = e.b.sub(e.b.index(k - 1), back);
                 KValue t = tau.get(e.b.index(0), j);
@@ -128,7 +130,7 @@ public final class ExpandSpectral {
     }
 
     /** Column {@code c} of {@code x} becomes {@code (I - tau v v^T) x_c}, {@code v} row {@code j} of {@code v}. */
-    private static void reflect(E e, Mat x, Mat v, KValue j, KValue tau, KValue c, int rows) {
+    private static void reflect(Emitter e, MatrixView x, MatrixView v, KValue j, KValue tau, KValue c, int rows) {
         KValue w = e.b.mul(e.sum(rows, i -> e.b.mul(v.get(j, i), x.get(i, c))), tau);
         e.b.forRange(0, rows, i -> x.set(i, c, e.b.sub(x.get(i, c), e.b.mul(w, v.get(j, i)))));
     }
@@ -142,25 +144,26 @@ public final class ExpandSpectral {
         if (count == 0) {
             return;
         }
-        E e = new E(cx.builder(), a.type());
+        Emitter e = new Emitter(cx.builder(), a.type());
         KArray aw = cx.scratch(a.type(), n, n);
         KArray vw = cx.scratch(a.type(), n, n);
         KArray ranks = cx.scratch(KType.I32, n);
         e.b.forRange(0, count, l -> {
-            Mat src = Mat.of(e, a, l, n, n);
-            Mat x = Mat.of(e, aw, null, n, n);
-            Mat v = Mat.of(e, vw, null, n, n);
-            Mat w = Mat.of(e, wOut, l, 1, n);
-            Mat vDst = Mat.of(e, vOut, l, n, n);
+            MatrixView src = MatrixView.of(e, a, l, n, n);
+            MatrixView x = MatrixView.of(e, aw, null, n, n);
+            MatrixView v = MatrixView.of(e, vw, null, n, n);
+            MatrixView w = MatrixView.of(e, wOut, l, 1, n);
+            MatrixView vDst = MatrixView.of(e, vOut, l, n, n);
             KValue bad = e.readSymmetric(src, x, op);
             cx.fail(bad, BatchStatus.NON_FINITE_INPUT);
             KValue[] scale = e.scaleInPlace(x);
             KValue frob = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sq(x.get(i, j)))));
             e.identity(v, n);
             jacobiEigen(e, x, v, n, frob, sweeps);
-            KValue off = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sel(e.b.compare(CompareKind.NE, i, j), e.sq(x.get(i, j)), e.f(0)))));
+            KValue off = e.b.sqrt(e.sum(n, i -> e.sum(n, j ->
+                    e.sel(e.b.compare(CompareKind.NE, i, j), e.sq(x.get(i, j)), e.f(0)))));
             cx.fail(e.b.compare(CompareKind.GT, off, e.b.mul(e.f(n * e.eps()), frob)), BatchStatus.NOT_CONVERGED);
-            Mat rank = Mat.of(new E(e.b, KType.I32), ranks, null, 1, n);
+            MatrixView rank = MatrixView.of(new Emitter(e.b, KType.I32), ranks, null, 1, n);
             e.ranks(n, j -> x.get(j, j), true, rank);
             e.b.forRange(0, n, at -> {
                 KValue value = e.gather(n, rank, at, j -> x.get(j, j));
@@ -186,7 +189,7 @@ public final class ExpandSpectral {
             return;
         }
         KArray sOut = op.computeUv() ? outs.get(1) : outs.get(0);
-        E e = new E(cx.builder(), a.type());
+        Emitter e = new Emitter(cx.builder(), a.type());
         KArray gw = cx.scratch(a.type(), rows, cols);
         KArray vw = cx.scratch(a.type(), cols, cols);
         KArray norms = cx.scratch(a.type(), cols);
@@ -198,12 +201,12 @@ public final class ExpandSpectral {
         KArray candidate = cx.scratch(a.type(), rows);
         KArray best = cx.scratch(a.type(), rows);
         e.b.forRange(0, count, l -> {
-            Mat src = Mat.of(e, a, l, m, n);
-            Mat g = Mat.of(e, gw, null, rows, cols);
-            Mat v = Mat.of(e, vw, null, cols, cols);
-            Mat s = Mat.of(e, sOut, l, 1, k);
-            Mat norm = Mat.of(e, norms, null, 1, cols);
-            Mat read = wide ? g.transpose() : g;
+            MatrixView src = MatrixView.of(e, a, l, m, n);
+            MatrixView g = MatrixView.of(e, gw, null, rows, cols);
+            MatrixView v = MatrixView.of(e, vw, null, cols, cols);
+            MatrixView s = MatrixView.of(e, sOut, l, 1, k);
+            MatrixView norm = MatrixView.of(e, norms, null, 1, cols);
+            MatrixView read = wide ? g.transpose() : g;
             KValue[] scale = e.readScaled(cx, src, read);
             boolean vectors = op.computeUv();
             if (vectors) {
@@ -219,35 +222,38 @@ public final class ExpandSpectral {
             cx.fail(unconverged, BatchStatus.NOT_CONVERGED);
             KValue zero = e.b.index(0);
             e.b.forRange(0, cols, j -> norm.set(zero, j, e.b.sqrt(e.sum(rows, i -> e.sq(g.get(i, j))))));
-            Mat rank = Mat.of(new E(e.b, KType.I32), ranks, null, 1, cols);
+            MatrixView rank = MatrixView.of(new Emitter(e.b, KType.I32), ranks, null, 1, cols);
             e.ranks(cols, j -> norm.get(zero, j), false, rank);
-            e.b.forRange(0, cols, at -> s.set(zero, at, e.b.mul(e.gather(cols, rank, at, j -> norm.get(zero, j)), scale[1])));
+            e.b.forRange(0, cols, at ->
+                    s.set(zero, at, e.b.mul(e.gather(cols, rank, at, j -> norm.get(zero, j)), scale[1])));
             if (!vectors) {
                 return;
             }
-            Mat u = Mat.of(e, uw, null, rows, completeCols);
-            Mat vs = Mat.of(e, vsw, null, cols, cols);
-            Mat have = Mat.of(new E(e.b, KType.I32), done, null, 1, completeCols);
+            MatrixView u = MatrixView.of(e, uw, null, rows, completeCols);
+            MatrixView vs = MatrixView.of(e, vsw, null, cols, cols);
+            MatrixView have = MatrixView.of(new Emitter(e.b, KType.I32), done, null, 1, completeCols);
             e.b.forRange(0, cols, at -> {
                 KValue sigma = e.gather(cols, rank, at, j -> norm.get(zero, j));
                 KValue positive = e.b.compare(CompareKind.GT, sigma, e.f(0));
                 have.set(zero, at, e.b.select(positive, e.b.index(1), e.b.index(0)));
-                e.b.forRange(0, rows, i -> u.set(i, at, e.sel(positive, e.b.div(e.gather(cols, rank, at, j -> g.get(i, j)), sigma), e.f(0))));
+                e.b.forRange(0, rows, i -> u.set(i, at,
+                        e.sel(positive, e.b.div(e.gather(cols, rank, at, j -> g.get(i, j)), sigma), e.f(0))));
                 e.b.forRange(0, cols, i -> vs.set(i, at, e.gather(cols, rank, at, j -> v.get(i, j))));
             });
             e.b.forRange(cols, completeCols, j -> {
                 have.set(zero, j, e.b.index(0));
                 e.b.forRange(0, rows, i -> u.set(i, j, e.f(0)));
             });
-            e.completeOrthonormal(u, have, rows, completeCols, Mat.of(e, candidate, null, 1, rows), Mat.of(e, best, null, 1, rows));
-            Mat uf = wide ? vs : u;
-            Mat vf = wide ? u : vs;
+            e.completeOrthonormal(u, have, rows, completeCols, MatrixView.of(e, candidate, null, 1, rows),
+                    MatrixView.of(e, best, null, 1, rows));
+            MatrixView uf = wide ? vs : u;
+            MatrixView vf = wide ? u : vs;
             KArray uOut = outs.get(0);
             KArray vtOut = outs.get(2);
             int uCols = uOut.dim(uOut.rank() - 1);
             int vtRows = vtOut.dim(vtOut.rank() - 2);
-            Mat uDst = Mat.of(e, uOut, l, m, uCols);
-            Mat vDst = Mat.of(e, vtOut, l, vtRows, n).transpose();
+            MatrixView uDst = MatrixView.of(e, uOut, l, m, uCols);
+            MatrixView vDst = MatrixView.of(e, vtOut, l, vtRows, n).transpose();
             e.b.forRange(0, k, j -> {
                 KValue negative = e.largestNegative(uf, j, m);
                 e.b.forRange(0, m, i -> uDst.set(i, j, e.negIf(negative, uf.get(i, j))));
@@ -269,7 +275,7 @@ public final class ExpandSpectral {
      * accumulating the rotations into {@code v}. A rotation whose entry is negligible, by the reference's
      * test, is the identity.
      */
-    private static void jacobiEigen(E e, Mat x, Mat v, int n, KValue frob, int sweeps) {
+    private static void jacobiEigen(Emitter e, MatrixView x, MatrixView v, int n, KValue frob, int sweeps) {
         KValue negligible = e.b.mul(frob, e.f(e.t == KType.F64 ? 1e-300 : 1e-36));
         KValue epsScale = e.b.mul(e.f(e.eps()), frob);
         e.b.forRange(0, sweeps, sweep -> e.pairs(n, (p, q) -> {
@@ -300,7 +306,7 @@ public final class ExpandSpectral {
      * The fixed sweeps of one-sided Jacobi on the columns of {@code g} ({@code rows x cols}), accumulating the
      * rotations into {@code v} unless it is null. Columns already orthogonal to working precision are not rotated.
      */
-    private static void jacobiColumns(E e, Mat g, Mat v, int rows, int cols, int sweeps) {
+    private static void jacobiColumns(Emitter e, MatrixView g, MatrixView v, int rows, int cols, int sweeps) {
         e.b.forRange(0, sweeps, sweep -> e.pairs(cols, (p, q) -> {
             KValue[] dots = e.dots(g, p, q, rows);
             KValue gamma = dots[2];
@@ -325,11 +331,11 @@ public final class ExpandSpectral {
      */
     static void eighSweeps(LowerContext cx, KArray a, KArray out, int sweeps) {
         int n = a.dim(0);
-        E e = new E(cx.builder(), a.type());
-        Mat src = Mat.of(e, a, null, n, n);
-        Mat x = Mat.of(e, cx.scratch(a.type(), n, n), null, n, n);
-        Mat v = Mat.of(e, cx.scratch(a.type(), n, n), null, n, n);
-        Mat dst = Mat.of(e, out, null, n, n);
+        Emitter e = new Emitter(cx.builder(), a.type());
+        MatrixView src = MatrixView.of(e, a, null, n, n);
+        MatrixView x = MatrixView.of(e, cx.scratch(a.type(), n, n), null, n, n);
+        MatrixView v = MatrixView.of(e, cx.scratch(a.type(), n, n), null, n, n);
+        MatrixView dst = MatrixView.of(e, out, null, n, n);
         e.readSymmetric(src, x, new Eigh(true, false));
         KValue[] scale = e.scaleInPlace(x);
         KValue frob = e.b.sqrt(e.sum(n, i -> e.sum(n, j -> e.sq(x.get(i, j)))));
@@ -345,10 +351,10 @@ public final class ExpandSpectral {
     static void svdSweeps(LowerContext cx, KArray a, KArray out, int sweeps) {
         int m = a.dim(0);
         int n = a.dim(1);
-        E e = new E(cx.builder(), a.type());
-        Mat src = Mat.of(e, a, null, m, n);
-        Mat g = Mat.of(e, cx.scratch(a.type(), m, n), null, m, n);
-        Mat dst = Mat.of(e, out, null, m, n);
+        Emitter e = new Emitter(cx.builder(), a.type());
+        MatrixView src = MatrixView.of(e, a, null, m, n);
+        MatrixView g = MatrixView.of(e, cx.scratch(a.type(), m, n), null, m, n);
+        MatrixView dst = MatrixView.of(e, out, null, m, n);
         KValue[] scale = e.readScaled(cx, src, g);
         jacobiColumns(e, g, null, m, n, sweeps);
         e.b.forRange(0, m, i -> e.b.forRange(0, n, j -> dst.set(i, j, e.b.mul(g.get(i, j), scale[1]))));
@@ -375,21 +381,22 @@ public final class ExpandSpectral {
     }
 
     /**
-     * A {@code rows x cols} row-major matrix of buffer {@code buffer} from uniform element {@code base}, read
-     * transposed when {@code transposed}.
+     * A matrix in buffer {@code buffer}: stored row-major as {@code rows x cols} from the uniform element
+     * {@code base}, and seen transposed (element {@code (i, j)} is the stored {@code (j, i)}) when
+     * {@code transposed}.
      */
-    private record Mat(E e, int buffer, KValue base, int rows, int cols, boolean transposed) {
+    private record MatrixView(Emitter e, int buffer, KValue base, int rows, int cols, boolean transposed) {
         /** Matrix {@code l} (a uniform index, or null for the first) of {@code a}'s {@code rows x cols} matrices. */
-        static Mat of(E e, KArray a, KValue l, int rows, int cols) {
+        static MatrixView of(Emitter e, KArray a, KValue l, int rows, int cols) {
             KValue base = e.b.index(a.offset());
             if (l != null) {
                 base = e.b.add(base, e.b.mul(l, e.b.index(rows * cols)));
             }
-            return new Mat(e, a.buffer(), base, rows, cols, false);
+            return new MatrixView(e, a.buffer(), base, rows, cols, false);
         }
 
-        Mat transpose() {
-            return new Mat(e, buffer, base, rows, cols, !transposed);
+        MatrixView transpose() {
+            return new MatrixView(e, buffer, base, rows, cols, !transposed);
         }
 
         private KValue at(KValue i, KValue j) {
@@ -408,11 +415,11 @@ public final class ExpandSpectral {
     }
 
     /** Emission helpers for arithmetic of element type {@code t}. */
-    private static final class E {
+    private static final class Emitter {
         final KBuilder b;
         final KType t;
 
-        E(KBuilder b, KType t) {
+        Emitter(KBuilder b, KType t) {
             this.b = b;
             this.t = t;
         }
@@ -453,27 +460,32 @@ public final class ExpandSpectral {
             return sel(b.compare(CompareKind.GT, ax, f(big)), ax, b.sqrt(b.add(f(1), sq(ax))));
         }
 
-        void identity(Mat x, int n) {
-            b.forRange(0, n, i -> b.forRange(0, n, j -> x.set(i, j, sel(b.compare(CompareKind.EQ, i, j), f(1), f(0)))));
+        /** 1 where {@code i == j}, else 0 (uniform). */
+        KValue unit(KValue i, KValue j) {
+            return sel(b.compare(CompareKind.EQ, i, j), f(1), f(0));
+        }
+
+        void identity(MatrixView x, int n) {
+            b.forRange(0, n, i -> b.forRange(0, n, j -> x.set(i, j, unit(i, j))));
         }
 
         /**
          * Copies {@code src} into {@code dst}, flags non-finite entries, and scales {@code dst} by the power of
          * two that brings its largest magnitude into {@code [1, 2)}; returns that factor and its inverse.
          */
-        KValue[] readScaled(LowerContext cx, Mat src, Mat dst) {
+        KValue[] readScaled(LowerContext cx, MatrixView src, MatrixView dst) {
             KValue acc = sum(src.rows(), i -> sum(src.cols(), j -> {
                 KValue x = src.get(i, j);
                 dst.set(i, j, x);
                 return b.sub(x, x);
             }));
             cx.fail(b.not(b.compare(CompareKind.EQ, acc, f(0))), BatchStatus.NON_FINITE_INPUT);
-            Mat m = new Mat(this, dst.buffer(), dst.base(), dst.rows(), dst.cols(), false);
+            MatrixView m = new MatrixView(this, dst.buffer(), dst.base(), dst.rows(), dst.cols(), false);
             return scaleInPlace(m);
         }
 
         /** The symmetric matrix {@link Eigh} decomposes, into {@code dst}; returns whether a read entry is non-finite. */
-        KValue readSymmetric(Mat src, Mat dst, Eigh op) {
+        KValue readSymmetric(MatrixView src, MatrixView dst, Eigh op) {
             int n = src.rows();
             KValue acc = sum(n, i -> sum(n, j -> {
                 KValue x = src.get(i, j);
@@ -494,11 +506,13 @@ public final class ExpandSpectral {
             return b.not(b.compare(CompareKind.EQ, acc, f(0)));
         }
 
-        /** Scales {@code x} by the power of two bringing its largest magnitude into {@code [1, 2)}; returns it and its inverse. */
-        KValue[] scaleInPlace(Mat x) {
-            KValue largest = b.loop(0, x.rows(), List.of(f(0)), (i, acc) -> List.of(
-                    b.loop(0, x.cols(), List.of(acc.get(0)), (j, inner) -> List.of(b.max(inner.get(0), b.abs(x.get(i, j))))).get(0)))
-                    .get(0);
+        /**
+         * Scales {@code x} by the power of two bringing its largest magnitude into {@code [1, 2)} (exactly, by a
+         * ladder of compare and select); returns the factor and its inverse.
+         */
+        KValue[] scaleInPlace(MatrixView x) {
+            KValue largest = b.loop(0, x.rows(), List.of(f(0)), (i, acc) -> b.loop(0, x.cols(), acc,
+                    (j, inner) -> List.of(b.max(inner.get(0), b.abs(x.get(i, j)))))).get(0);
             KValue v = largest;
             KValue s = f(1);
             KValue inv = f(1);
@@ -511,7 +525,8 @@ public final class ExpandSpectral {
             }
             KValue zero = f(0);
             for (int step = top; step >= 1; step /= 2) {
-                KValue down = b.and(b.compare(CompareKind.GT, v, zero), b.compare(CompareKind.LT, v, f(Math.scalb(1.0, 1 - step))));
+                KValue down = b.and(b.compare(CompareKind.GT, v, zero),
+                        b.compare(CompareKind.LT, v, f(Math.scalb(1.0, 1 - step))));
                 v = sel(down, b.mul(v, f(Math.scalb(1.0, step))), v);
                 s = sel(down, b.mul(s, f(Math.scalb(1.0, step))), s);
                 inv = sel(down, b.mul(inv, f(Math.scalb(1.0, -step))), inv);
@@ -541,7 +556,9 @@ public final class ExpandSpectral {
                 KValue q1 = b.add(q, b.index(1));
                 KValue wrap = b.compare(CompareKind.EQ, q1, b.index(n));
                 KValue p1 = b.add(p, b.index(1));
-                List<KValue> yields = new ArrayList<>(List.of(b.select(wrap, p1, p), b.select(wrap, b.add(p1, b.index(1)), q1)));
+                List<KValue> yields = new ArrayList<>();
+                yields.add(b.select(wrap, p1, p));
+                yields.add(b.select(wrap, b.add(p1, b.index(1)), q1));
                 yields.addAll(next);
                 return yields;
             });
@@ -549,7 +566,7 @@ public final class ExpandSpectral {
         }
 
         /** Elements {@code (i1, j1)} and {@code (i2, j2)} become {@code c x1 - s x2} and {@code s x1 + c x2}. */
-        void rotate(Mat x, KValue i1, KValue j1, KValue i2, KValue j2, KValue c, KValue s) {
+        void rotate(MatrixView x, KValue i1, KValue j1, KValue i2, KValue j2, KValue c, KValue s) {
             KValue x1 = x.get(i1, j1);
             KValue x2 = x.get(i2, j2);
             x.set(i1, j1, b.sub(b.mul(c, x1), b.mul(s, x2)));
@@ -557,11 +574,12 @@ public final class ExpandSpectral {
         }
 
         /** {@code |g_p|^2, |g_q|^2, g_p . g_q} of columns {@code p, q} of {@code g}. */
-        KValue[] dots(Mat g, KValue p, KValue q, int rows) {
+        KValue[] dots(MatrixView g, KValue p, KValue q, int rows) {
             List<KValue> r = b.loop(0, rows, List.of(f(0), f(0), f(0)), (i, acc) -> {
                 KValue gp = g.get(i, p);
                 KValue gq = g.get(i, q);
-                return List.of(b.add(acc.get(0), b.mul(gp, gp)), b.add(acc.get(1), b.mul(gq, gq)), b.add(acc.get(2), b.mul(gp, gq)));
+                return List.of(b.add(acc.get(0), b.mul(gp, gp)), b.add(acc.get(1), b.mul(gq, gq)),
+                        b.add(acc.get(2), b.mul(gp, gq)));
             });
             return new KValue[] {r.get(0), r.get(1), r.get(2)};
         }
@@ -570,7 +588,7 @@ public final class ExpandSpectral {
          * Stores into {@code rank} the stable sorted position of each of {@code n} keys: ascending, or descending
          * when {@code !ascending}; equal keys keep their order.
          */
-        void ranks(int n, Term key, boolean ascending, Mat rank) {
+        void ranks(int n, Term key, boolean ascending, MatrixView rank) {
             KValue zero = b.index(0);
             b.forRange(0, n, j -> {
                 KValue kj = key.at(j);
@@ -585,14 +603,14 @@ public final class ExpandSpectral {
         }
 
         /** {@code value(j)} for the {@code j < n} whose rank is {@code at}. */
-        KValue gather(int n, Mat rank, KValue at, Term value) {
+        KValue gather(int n, MatrixView rank, KValue at, Term value) {
             KValue zero = b.index(0);
             return b.loop(0, n, List.of(f(0)), (j, acc) -> List.of(
                     sel(b.compare(CompareKind.EQ, rank.get(zero, j), at), value.at(j), acc.get(0)))).get(0);
         }
 
         /** Whether the largest-magnitude entry (the first on ties) of column {@code j} of {@code x} is negative. */
-        KValue largestNegative(Mat x, KValue j, int rows) {
+        KValue largestNegative(MatrixView x, KValue j, int rows) {
             List<KValue> r = b.loop(0, rows, List.of(f(-1), f(0)), (i, acc) -> {
                 KValue v = x.get(i, j);
                 KValue larger = b.compare(CompareKind.GT, b.abs(v), acc.get(0));
@@ -602,7 +620,7 @@ public final class ExpandSpectral {
         }
 
         /** Negates column {@code j} of {@code x} where its largest entry is negative. */
-        void signByLargest(Mat x, KValue j, int rows) {
+        void signByLargest(MatrixView x, KValue j, int rows) {
             KValue negative = largestNegative(x, j, rows);
             b.forRange(0, rows, i -> x.set(i, j, negIf(negative, x.get(i, j))));
         }
@@ -611,16 +629,17 @@ public final class ExpandSpectral {
          * Fills the columns {@code j} of {@code q} whose {@code have} flag is 0 with the standard basis vector
          * farthest from the columns before (after two Gram-Schmidt passes), normalized, as the reference does.
          */
-        void completeOrthonormal(Mat q, Mat have, int rows, int cols, Mat candidate, Mat best) {
+        void completeOrthonormal(MatrixView q, MatrixView have, int rows, int cols, MatrixView candidate, MatrixView best) {
             KValue zero = b.index(0);
             b.forRange(0, cols, j -> {
                 KValue filled = b.compare(CompareKind.NE, have.get(zero, j), zero);
                 KValue bestNorm = b.loop(0, rows, List.of(f(-1)), (basis, acc) -> {
-                    b.forRange(0, rows, i -> candidate.set(zero, i, sel(b.compare(CompareKind.EQ, i, basis), f(1), f(0))));
+                    b.forRange(0, rows, i -> candidate.set(zero, i, unit(i, basis)));
                     b.forRange(0, 2, pass -> b.forRange(0, cols, c -> {
                         KValue counted = b.compare(CompareKind.NE, have.get(zero, c), zero);
                         KValue dot = sel(counted, sum(rows, i -> b.mul(q.get(i, c), candidate.get(zero, i))), f(0));
-                        b.forRange(0, rows, i -> candidate.set(zero, i, b.sub(candidate.get(zero, i), b.mul(dot, q.get(i, c)))));
+                        b.forRange(0, rows, i ->
+                                candidate.set(zero, i, b.sub(candidate.get(zero, i), b.mul(dot, q.get(i, c)))));
                     }));
                     KValue norm = b.sqrt(sum(rows, i -> sq(candidate.get(zero, i))));
                     KValue better = b.compare(CompareKind.GT, norm, acc.get(0));
