@@ -150,25 +150,27 @@ final class ArrayCode {
     }
 
     /**
-     * Reduces the (increasing) {@code axes} of {@code in} into {@code out}: a float64 accumulator starting at the
-     * reduction's identity and combined in row-major order of the reduced axes, then converted to {@code out}'s
-     * type, which is the interpreter's order and precision.
+     * Reduces the (increasing) {@code axes} of {@code in} into {@code out}: an accumulator starting at the
+     * reduction's identity and combined in row-major order of the reduced axes, the interpreter's order. Floating
+     * values accumulate in their own type, so a float32 kernel stays in float32 lanes (the interpreter
+     * accumulates in float64: float32 sums agree to rounding); integers accumulate exactly in float64.
      */
     static void reduce(KBuilder b, Reduce.Kind kind, KArray in, int[] axes, KArray out) {
         int[] reduced = new int[axes.length];
         for (int i = 0; i < axes.length; i++) {
             reduced[i] = in.dim(axes[i]);
         }
+        KType acc = accumulator(in.type());
         forEachIndex(b, out.dims(), idx -> {
-            KValue init = b.constF(KType.F64, kind.identity());
-            KValue acc = foldIndex(b, reduced, List.of(init), (r, c) -> {
+            KValue init = b.constF(acc, kind.identity());
+            KValue total = foldIndex(b, reduced, List.of(init), (r, c) -> {
                 KValue[] at = new KValue[in.rank()];
                 int kept = 0;
                 int red = 0;
                 for (int a = 0; a < at.length; a++) {
                     at[a] = red < axes.length && axes[red] == a ? r[red++] : idx[kept++];
                 }
-                KValue x = b.convert(KType.F64, in.load(b, at));
+                KValue x = b.convert(acc, in.load(b, at));
                 KValue sum = switch (kind) {
                     case SUM -> b.add(c.get(0), x);
                     case MAX -> b.max(c.get(0), x);
@@ -176,30 +178,35 @@ final class ArrayCode {
                 };
                 return List.of(sum);
             }).get(0);
-            out.store(b, b.convert(out.type(), acc), idx);
+            out.store(b, b.convert(out.type(), total), idx);
         });
+    }
+
+    /** The type sums of {@code t} accumulate in: floating types their own, integers float64 (exact). */
+    private static KType accumulator(KType t) {
+        return t.isFloat() ? t : KType.F64;
     }
 
     /**
      * {@code out[..., i, j] = sum_l x[..., i, l] * y[..., l, j]} (arrays of one rank; {@code y} may lack the
-     * leading axes, then it is shared by all of them). The sum is a float64 accumulator from 0 over increasing
-     * {@code l}, as the interpreter's: an fma chain when the operands are narrower than float64 (their product is
-     * exact), a multiply then an add for float64; then converted to {@code out}'s type.
+     * leading axes, then it is shared by all of them): an fma chain from 0 over increasing {@code l}, in the
+     * operands' own floating type (integers in float64, where their products are exact), then converted to
+     * {@code out}'s type. The interpreter multiplies and adds in float64, so results agree to rounding.
      */
     static void matmul(KBuilder b, KArray x, KArray y, KArray out) {
         int r = out.rank();
         int k = x.dim(r - 1);
-        boolean exactProducts = x.type() != KType.F64;
+        KType acc = accumulator(x.type());
         forEachIndex(b, out.dims(), idx -> {
-            KValue init = b.constF(KType.F64, 0.0);
+            KValue init = b.constF(acc, 0.0);
             KValue sum = foldIndex(b, new int[] {k}, List.of(init), (l, c) -> {
                 KValue[] xa = idx.clone();
                 xa[r - 1] = l[0];
                 KValue[] ya = Arrays.copyOfRange(idx, r - y.rank(), r);
                 ya[y.rank() - 2] = l[0];
-                KValue xv = b.convert(KType.F64, x.load(b, xa));
-                KValue yv = b.convert(KType.F64, y.load(b, ya));
-                return List.of(exactProducts ? b.fma(xv, yv, c.get(0)) : b.add(c.get(0), b.mul(xv, yv)));
+                KValue xv = b.convert(acc, x.load(b, xa));
+                KValue yv = b.convert(acc, y.load(b, ya));
+                return List.of(b.fma(xv, yv, c.get(0)));
             }).get(0);
             out.store(b, b.convert(out.type(), sum), idx);
         });
@@ -281,17 +288,18 @@ final class ArrayCode {
     /**
      * Whether {@code condition} fails for any row {@code [..., k]} of {@code values}, as {@link
      * DerivativeGuard#evaluate} decides it (a non-finite value, or a value or gap whose size relative to the
-     * row's largest magnitude is below the tolerance), computed in float64 in the same operation order.
+     * row's largest magnitude is below the tolerance), in the values' own floating type.
      */
     static KValue guardFails(KBuilder b, DerivativeGuard.Condition condition, KArray values, double tolerance) {
         int r = values.rank();
         int k = values.dim(r - 1);
         int[] lead = Arrays.copyOf(values.dims(), r - 1);
-        KValue tol = b.constF(KType.F64, tolerance);
-        KValue infinity = b.constF(KType.F64, Double.POSITIVE_INFINITY);
+        KType t = accumulator(values.type());
+        KValue tol = b.constF(t, tolerance);
+        KValue infinity = b.constF(t, Double.POSITIVE_INFINITY);
         return foldIndex(b, lead, List.of(b.bool(false)), (row, failed) -> {
             List<KValue> scan = foldIndex(b, new int[] {k},
-                    List.of(b.constF(KType.F64, Double.MIN_NORMAL), b.bool(false)), (i, c) -> {
+                    List.of(b.constF(t, t == KType.F32 ? Float.MIN_NORMAL : Double.MIN_NORMAL), b.bool(false)), (i, c) -> {
                         KValue magnitude = b.abs(element(b, values, row, i[0]));
                         KValue nonFinite = b.not(b.compare(CompareKind.LT, magnitude, infinity));
                         return List.of(b.max(c.get(0), magnitude), b.or(c.get(1), nonFinite));
@@ -319,6 +327,6 @@ final class ArrayCode {
     private static KValue element(KBuilder b, KArray values, KValue[] row, KValue i) {
         KValue[] at = Arrays.copyOf(row, row.length + 1);
         at[row.length] = i;
-        return b.convert(KType.F64, values.load(b, at));
+        return b.convert(accumulator(values.type()), values.load(b, at));
     }
 }

@@ -74,17 +74,12 @@ public final class ExpandLinalg {
                 arity(eqn, ins, outs, 2, 1);
                 triangularSolve(cx, t, ins.get(0), ins.get(1), outs.get(0));
             }
-            case Qr _, Eigh _, Svd _ -> expandSpectral(cx, eqn, ins, outs);
+            case Qr _, Eigh _, Svd _ -> ExpandSpectral.expand(cx, eqn, ins, outs);
             case Constant _, Unary _, Binary _, Compare _, Select _, Convert _, Broadcast _, Reshape _, Reduce _,
                     TakeClipped _, Iota _, Transpose _, MatMul _, Slice _, Concatenate _, Scan _, GatherRows _,
                     Triangle _, DiagPart _, DiagEmbed _, DerivativeGuard _ ->
                 throw new IllegalArgumentException("expand_linalg: " + eqn.op().name() + " is not a decomposition");
         }
-    }
-
-    /** The spectral decompositions (qr, eigh, svd) expand elsewhere. */
-    private static void expandSpectral(LowerContext cx, Eqn eqn, List<KArray> ins, List<KArray> outs) {
-        throw new IllegalStateException("expand_linalg: " + eqn.op().name() + " is expanded with the spectral decompositions");
     }
 
     /**

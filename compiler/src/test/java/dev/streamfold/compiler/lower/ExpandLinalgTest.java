@@ -17,7 +17,6 @@ import dev.streamfold.ir.Eqn;
 import dev.streamfold.ir.Lu;
 import dev.streamfold.ir.MatMul;
 import dev.streamfold.ir.Op;
-import dev.streamfold.ir.Qr;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
@@ -696,15 +695,13 @@ class ExpandLinalgTest {
     }
 
     @Test
-    void refusesOpsThatAreNotDecompositionsAndLeavesTheSpectralOnesToTheirExpansion() {
+    void refusesOpsThatAreNotDecompositions() {
         KBuilder b = new KBuilder("k");
         int status = b.buffer("status", KBuffer.Role.OUT, KType.I32, 1);
         LowerContext cx = new LowerContext(b, status);
         Var x = new Var(0, Type.of(DType.F64, 3, 2, 2));
         assertThrows(IllegalArgumentException.class,
                 () -> ExpandLinalg.expand(cx, new Eqn(List.of(x), new MatMul(), List.of(x, x)), List.of(), List.of()));
-        assertThrows(IllegalStateException.class,
-                () -> ExpandLinalg.expand(cx, new Eqn(List.of(x, x), new Qr(false), List.of(x)), List.of(), List.of()));
         assertTrue(ExpandLinalg.expands(new Lu()) && !ExpandLinalg.expands(new MatMul()));
     }
 
