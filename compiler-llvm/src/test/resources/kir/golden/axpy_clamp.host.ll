@@ -17,7 +17,7 @@
 ;   }
 source_filename = "axpy_clamp.host.ll"
 
-; Items [from, to) of a batch of batch items; element e of item b of a batched buffer at e * batch + b.
+; Items [from, to) of a batch of batch items: the C-ABI entry, which reads the tables and calls the items.
 define void @axpy_clamp_run(ptr %buffers, ptr %lengths, ptr %args, i64 %batch, i64 %from, i64 %to) {
 entry:
   %buf0.slot = getelementptr inbounds ptr, ptr %buffers, i64 0
@@ -26,6 +26,13 @@ entry:
   %buf1 = load ptr, ptr %buf1.slot, align 8
   %arg0.slot = getelementptr inbounds i64, ptr %args, i64 0
   %arg0 = load i64, ptr %arg0.slot, align 8
+  call void @axpy_clamp_items(ptr %buf0, ptr %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %to)
+  ret void
+}
+
+; Element e of item b of a batched buffer at e * batch + b. Buffers do not overlap unless both are only read.
+define internal void @axpy_clamp_items(ptr noalias %buf0, ptr noalias %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %to) alwaysinline {
+entry:
   %any = icmp slt i64 %from, %to
   br i1 %any, label %item, label %done
 item:

@@ -45,9 +45,11 @@ import java.util.TreeSet;
  *
  * where {@code buffers} points to the pointers of the non-scratch buffers in table order, {@code lengths} to one i64
  * per non-scratch buffer (its element count; read only for params of free length), {@code args} to the i64
- * arguments. It runs items {@code b} in {@code [from, to)}, element {@code e} of a batched buffer at
- * {@code e * batch + b}; the item loop is plain scalar IR, which LLVM's O3 pipeline vectorizes where the body is
- * straight-line.
+ * arguments. It calls the internal, always inlined {@code NAME_items}, which takes every buffer as a {@code noalias}
+ * pointer (buffers must not overlap unless both are only read) and runs items {@code b} in {@code [from, to)},
+ * element {@code e} of a batched buffer at {@code e * batch + b}. The item loop is plain scalar IR, which LLVM's O3
+ * pipeline vectorizes where the body is straight-line once small loops are unrolled (and calls no libm function
+ * without a vector form, such as {@code fmod} for {@code rem}).
  *
  * <p>The GPU form ({@link #ptx}) is the {@code ptx_kernel} entry point documented at {@link PtxKirCompiler}.
  */
@@ -126,7 +128,9 @@ public final class LlvmKirEmitter {
     }
 
     private String hostEntry() {
-        line("; Items [from, to) of a batch of batch items; element e of item b of a batched buffer at e * batch + b.");
+        List<String> params = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        line("; Items [from, to) of a batch of batch items: the C-ABI entry, which reads the tables and calls the items.");
         open("define void @" + symbol + "_run(ptr %buffers, ptr %lengths, ptr %args, i64 %batch, i64 %from, i64 %to) {");
         label("entry");
         int slot = 0;
@@ -137,16 +141,41 @@ public final class LlvmKirEmitter {
             }
             inst("%buf" + i + ".slot = getelementptr inbounds ptr, ptr %buffers, i64 " + slot);
             inst("%buf" + i + " = load ptr, ptr %buf" + i + ".slot, align 8");
+            params.add("ptr noalias %buf" + i);
+            values.add("ptr %buf" + i);
+            slot++;
+        }
+        slot = 0;
+        for (int i = 0; i < k.buffers().size(); i++) {
+            KBuffer b = k.buffers().get(i);
+            if (b.role() == KBuffer.Role.SCRATCH) {
+                continue;
+            }
             if (freeLength(b)) {
                 inst("%len" + i + ".slot = getelementptr inbounds i64, ptr %lengths, i64 " + slot);
                 inst("%len" + i + " = load i64, ptr %len" + i + ".slot, align 8");
+                params.add("i64 %len" + i);
+                values.add("i64 %len" + i);
             }
             slot++;
         }
         for (int a = 0; a < k.args().size(); a++) {
             inst("%arg" + a + ".slot = getelementptr inbounds i64, ptr %args, i64 " + a);
             inst("%arg" + a + " = load i64, ptr %arg" + a + ".slot, align 8");
+            params.add("i64 %arg" + a);
+            values.add("i64 %arg" + a);
         }
+        for (String p : List.of("%batch", "%from", "%to")) {
+            params.add("i64 " + p);
+            values.add("i64 " + p);
+        }
+        inst("call void @" + symbol + "_items(" + String.join(", ", values) + ")");
+        inst("ret void");
+        lines.add("}");
+        lines.add("");
+        line("; Element e of item b of a batched buffer at e * batch + b. Buffers do not overlap unless both are only read.");
+        open("define internal void @" + symbol + "_items(" + String.join(", ", params) + ") alwaysinline {");
+        label("entry");
         allocateScratch();
         inst("%any = icmp slt i64 %from, %to");
         inst("br i1 %any, label %item, label %done");
@@ -168,7 +197,7 @@ public final class LlvmKirEmitter {
         List<String> params = new ArrayList<>();
         for (int i = 0; i < k.buffers().size(); i++) {
             if (k.buffers().get(i).role() != KBuffer.Role.SCRATCH) {
-                params.add(GLOBAL + " %buf" + i);
+                params.add(GLOBAL + " noalias %buf" + i);
             }
         }
         params.add("i64 %batch");
