@@ -21,7 +21,6 @@ import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.compiler.kir.KirEvaluator;
 import dev.streamfold.compiler.kir.KirWalk;
-import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.runtime.batched.BatchedKernel;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -34,9 +33,11 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -289,8 +290,13 @@ class LlvmKirTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("ptxKernels")
     void ptxAssemblesForSm80AndSm90(Kernel k) {
+        if (LlvmKirEmitter.ptx(k).contains("@__nv_") && PtxKirCompiler.libdevice().isEmpty()) {
+            System.out.println("skipped PTX of " + k.name() + ": it needs libdevice and no libdevice.10.bc was found");
+            Assumptions.abort("no libdevice.10.bc");
+        }
         for (String arch : List.of("sm_80", "sm_90")) {
             String ptx = PtxKirCompiler.ptx(k, arch);
+            assertTrue(!ptx.contains(".extern") && !ptx.contains("__nv_"), "libdevice functions are linked and inlined");
             String entry = PtxKirCompiler.entry(k);
             assertTrue(ptx.contains(".entry " + entry + "("), ptx);
             assertTrue(ptx.contains(".target " + arch), ptx);
@@ -320,9 +326,35 @@ class LlvmKirTest {
     }
 
     @Test
-    void ptxRejectsLibmFunctions() {
-        StreamfoldException e = assertThrows(StreamfoldException.class, () -> PtxKirCompiler.ptx(transcendental(), "sm_80"));
-        assertTrue(e.getMessage().contains("exp"), e.getMessage());
+    void ptxComputesLibmFunctionsWithLibdevice() {
+        Optional<Path> libdevice = PtxKirCompiler.libdevice();
+        if (libdevice.isEmpty()) {
+            System.out.println("skipped libdevice linking: no libdevice.10.bc (set -D" + PtxKirCompiler.LIBDEVICE_PROPERTY
+                    + " or CUDA_HOME)");
+        }
+        Assumptions.assumeTrue(libdevice.isPresent(), "no libdevice.10.bc");
+        String ll = LlvmKirEmitter.ptx(transcendental());
+        for (String fn : List.of("exp", "log", "pow")) {
+            assertTrue(ll.contains("declare double @__nv_" + fn + "("), ll);
+        }
+        for (String arch : List.of("sm_80", "sm_90")) {
+            String ptx = PtxKirCompiler.ptx(transcendental(), arch);
+            assertTrue(!ptx.contains(".extern"), ptx);
+            assertTrue(!ptx.contains("__nv_"), "libdevice functions are inlined");
+            assertTrue(ptx.contains(".entry transcendental("), ptx);
+            if (PtxAssembler.available()) {
+                new PtxAssembler().check(ptx, arch);
+            } else {
+                System.out.println("skipped ptxas for transcendental " + arch + ": ptxas is not on PATH");
+            }
+        }
+    }
+
+    @Test
+    void ptxOfLibmFunctionsNeedsALibdevice() {
+        LlvmException e = assertThrows(LlvmException.class,
+                () -> PtxKirCompiler.ptx(transcendental(), "sm_80", Path.of("/nonexistent/libdevice.10.bc")));
+        assertTrue(e.getMessage().contains("libdevice"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PtxKirCompiler.ptx(golden(), "sm_70"));
     }
 
