@@ -36,6 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -216,6 +218,37 @@ class LlvmKirTest {
         for (int batch : BATCHES) {
             compare(k, compiled, batch, batch * 31L + k.name().hashCode(), 0);
         }
+    }
+
+    /** Every pair of special values of each type, one pair per item: division by 0 and -1, NaN, saturation. */
+    @Test
+    void everyInstructionOnEveryPairOfSpecialValues() {
+        Kernel k = everyInstruction();
+        double[] floats = Values.FLOATS;
+        long[] longs = Values.LONGS;
+        long[] ints = Values.INTS;
+        int batch = Math.max(floats.length * floats.length, Math.max(ints.length * ints.length, longs.length * longs.length));
+        Map<Integer, double[]> given = new java.util.HashMap<>();
+        given.put(k.buffer("inF"), pairs(batch, floats, true));
+        given.put(k.buffer("inD"), pairs(batch, floats, false));
+        given.put(k.buffer("inI"), pairs(batch, LongStream.of(ints).asDoubleStream().toArray(), false));
+        given.put(k.buffer("inL"), pairs(batch, LongStream.of(longs).asDoubleStream().toArray(), false));
+        compare(k, LlvmKirKernels.load(k), batch, 5, 0, given);
+    }
+
+    /** Element 0 of item b is {@code values[b / n % n]}, element 1 {@code values[b % n]}, so items cover every pair. */
+    private static double[] pairs(int batch, double[] values, boolean f32) {
+        int n = values.length;
+        double[] out = new double[2 * batch];
+        for (int item = 0; item < batch; item++) {
+            out[item] = values[item / n % n];
+            out[batch + item] = values[item % n];
+            if (f32) {
+                out[item] = (float) out[item];
+                out[batch + item] = (float) out[batch + item];
+            }
+        }
+        return out;
     }
 
     @Test
@@ -405,6 +438,11 @@ class LlvmKirTest {
      * three ranges, on the same random inputs; every OUT and STATE element must agree within {@code ulps} ulps.
      */
     static void compare(Kernel k, BatchedKernel compiled, int batch, long seed, int ulps) {
+        compare(k, compiled, batch, seed, ulps, Map.of());
+    }
+
+    /** As above, buffers named in {@code given} holding the given values instead of random ones. */
+    static void compare(Kernel k, BatchedKernel compiled, int batch, long seed, int ulps, Map<Integer, double[]> given) {
         Random rnd = new Random(seed);
         List<KBuffer> table = k.buffers();
         double[][] expected = new double[table.size()][];
@@ -417,6 +455,9 @@ class LlvmKirTest {
             expected[i] = new double[n];
             for (int j = 0; j < n; j++) {
                 expected[i][j] = Values.of(b.type(), rnd);
+            }
+            if (given.containsKey(i)) {
+                expected[i] = given.get(i).clone();
             }
         }
         double[] args = new double[k.args().size()];
@@ -434,8 +475,11 @@ class LlvmKirTest {
 
         int s1 = rnd.nextInt(batch + 1);
         int s2 = s1 + rnd.nextInt(batch - s1 + 1);
-        for (int[] cuts : new int[][] {{0, batch}, {0, s1, s2, batch}}) {
-            try (Arena arena = Arena.ofConfined()) {
+        // The whole batch, three ranges one after another, and ranges of at most 5 items run by several threads.
+        int[] small = IntStream.rangeClosed(0, (batch + 4) / 5).map(c -> Math.min(batch, 5 * c)).toArray();
+        for (int[] cuts : new int[][] {{0, batch}, {0, s1, s2, batch}, small}) {
+            boolean concurrent = cuts == small;
+            try (Arena arena = Arena.ofShared()) {
                 List<Integer> passed = new ArrayList<>();
                 List<MemorySegment> segments = new ArrayList<>();
                 for (int i = 0; i < table.size(); i++) {
@@ -447,9 +491,8 @@ class LlvmKirTest {
                     segments.add(Values.write(arena, b.type(), initial[i]));
                 }
                 MemorySegment[] segs = segments.toArray(MemorySegment[]::new);
-                for (int c = 0; c + 1 < cuts.length; c++) {
-                    compiled.run(segs, words, batch, cuts[c], cuts[c + 1]);
-                }
+                IntStream ranges = IntStream.range(0, cuts.length - 1);
+                (concurrent ? ranges.parallel() : ranges).forEach(c -> compiled.run(segs, words, batch, cuts[c], cuts[c + 1]));
                 for (int p = 0; p < passed.size(); p++) {
                     KBuffer b = table.get(passed.get(p));
                     if (b.role() != KBuffer.Role.OUT && b.role() != KBuffer.Role.STATE) {
@@ -482,10 +525,10 @@ class LlvmKirTest {
 
     /** Test inputs: special values and random ones of each type, and their native form. */
     static final class Values {
-        private static final double[] FLOATS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0,
+        static final double[] FLOATS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0,
                 1.0, -1.0, 0.5, 2.5, -2.5, 3.0, 1e30, -1e-30, 4e9, -3e9, 1e19, Double.MIN_VALUE, 1e-310};
-        private static final long[] INTS = {0, 1, -1, 2, -2, 3, 7, Integer.MIN_VALUE, Integer.MAX_VALUE};
-        private static final long[] LONGS = {0, 1, -1, 2, -3, Long.MIN_VALUE, 1L << 53, -(1L << 40), Integer.MIN_VALUE};
+        static final long[] INTS = {0, 1, -1, 2, -2, 3, 7, Integer.MIN_VALUE, Integer.MAX_VALUE};
+        static final long[] LONGS = {0, 1, -1, 2, -3, Long.MIN_VALUE, 1L << 53, -(1L << 40), Integer.MIN_VALUE};
 
         static double of(KType t, Random rnd) {
             return switch (t) {
