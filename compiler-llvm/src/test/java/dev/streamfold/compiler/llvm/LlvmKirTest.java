@@ -21,6 +21,9 @@ import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.compiler.kir.KirEvaluator;
 import dev.streamfold.compiler.kir.KirWalk;
+import dev.streamfold.compiler.lower.KArray;
+import dev.streamfold.compiler.lower.LowerContext;
+import dev.streamfold.runtime.batched.BatchStatus;
 import dev.streamfold.runtime.batched.BatchedKernel;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -188,6 +191,88 @@ class LlvmKirTest {
         return b.build();
     }
 
+    /**
+     * LU with partial pivoting of a 4x4 f64 matrix per item, as a lowering writes it: the matrix in scratch, pivot
+     * search by lane-carried max and index, row swaps by select, a zero pivot flagged through the status output.
+     */
+    static Kernel luPartialPivoting() {
+        int n = 4;
+        KBuilder b = new KBuilder("lu_f64_4x4");
+        int in = b.buffer("a", KBuffer.Role.IN, KType.F64, n * n);
+        int lu = b.buffer("lu", KBuffer.Role.OUT, KType.F64, n * n);
+        int perm = b.buffer("perm", KBuffer.Role.OUT, KType.I32, n);
+        int status = b.buffer("status", KBuffer.Role.OUT, KType.I32, 1);
+        LowerContext cx = new LowerContext(b, status);
+        b.store(status, 0, b.index(0));
+        KArray a = cx.scratch(KType.F64, n, n);
+        KArray p = cx.scratch(KType.I32, n);
+        b.forRange(0, n * n, e -> b.store(a.buffer(), e, b.load(in, e)));
+        b.forRange(0, n, i -> b.store(p.buffer(), i, i));
+        for (int k = 0; k < n; k++) {
+            KValue kk = b.index(k);
+            List<KValue> best = b.loop(k + 1, n, List.of(b.abs(a.load(b, kk, kk)), kk), (i, c) -> {
+                KValue v = b.abs(a.load(b, i, kk));
+                KValue bigger = b.compare(CompareKind.GT, v, c.get(0));
+                return List.of(b.select(bigger, v, c.get(0)), b.select(bigger, i, c.get(1)));
+            });
+            KValue piv = best.get(1);
+            cx.fail(b.compare(CompareKind.EQ, best.get(0), b.constF(KType.F64, 0)), BatchStatus.ZERO_PIVOT);
+            int kRow = k;
+            b.forRange(0, n, j -> {
+                KValue rowK = a.load(b, kk, j);
+                KValue pivotValue = rowK;
+                for (int r = kRow + 1; r < n; r++) {
+                    KValue at = b.index(r);
+                    pivotValue = b.select(b.compare(CompareKind.EQ, piv, at), a.load(b, at, j), pivotValue);
+                }
+                for (int r = kRow + 1; r < n; r++) {
+                    KValue at = b.index(r);
+                    a.store(b, b.select(b.compare(CompareKind.EQ, piv, at), rowK, a.load(b, at, j)), at, j);
+                }
+                a.store(b, pivotValue, kk, j);
+            });
+            KValue pk = p.load(b, kk);
+            KValue pPivot = pk;
+            for (int r = k + 1; r < n; r++) {
+                KValue at = b.index(r);
+                pPivot = b.select(b.compare(CompareKind.EQ, piv, at), p.load(b, at), pPivot);
+                p.store(b, b.select(b.compare(CompareKind.EQ, piv, at), pk, p.load(b, at)), at);
+            }
+            p.store(b, pPivot, kk);
+            KValue diagonal = a.load(b, kk, kk);
+            b.forRange(k + 1, n, i -> {
+                KValue l = b.div(a.load(b, i, kk), diagonal);
+                a.store(b, l, i, kk);
+                b.forRange(kRow + 1, n, j -> a.store(b, b.fma(b.neg(l), a.load(b, kk, j), a.load(b, i, j)), i, j));
+            });
+        }
+        b.forRange(0, n * n, e -> b.store(lu, e, b.load(a.buffer(), e)));
+        b.forRange(0, n, i -> b.store(perm, i, b.load(p.buffer(), i)));
+        return b.build();
+    }
+
+    @Test
+    void luMatchesTheEvaluatorAndFlagsZeroPivots() {
+        Kernel k = luPartialPivoting();
+        BatchedKernel compiled = LlvmKirKernels.load(k);
+        for (int batch : BATCHES) {
+            compare(k, compiled, batch, batch, 0);
+        }
+        // Item 0 regular, item 1 all zero (singular at the first pivot), item 2 a permutation matrix.
+        int batch = 3;
+        double[] a = new double[16 * batch];
+        for (int e = 0; e < 16; e++) {
+            a[e * batch] = e / 4 == e % 4 ? 4.0 + e : 1.0 / (1 + e);
+            a[e * batch + 2] = (e / 4 + 1) % 4 == e % 4 ? 1.0 : 0.0;
+        }
+        double[][] buffers = {a, new double[16 * batch], new double[4 * batch], new double[batch], null, null};
+        KirEvaluator.run(k, buffers, new double[0], batch);
+        assertEquals(0.0, buffers[3][0]);
+        assertEquals(BatchStatus.ZERO_PIVOT.code(), (int) buffers[3][1]);
+        assertEquals(0.0, buffers[3][2]);
+        compare(k, compiled, batch, 1, 0, Map.of(0, a));
+    }
+
     static Kernel golden() {
         KBuilder b = new KBuilder("axpy_clamp");
         int x = b.buffer("x", KBuffer.Role.IN, KType.F32, 2);
@@ -202,7 +287,8 @@ class LlvmKirTest {
     }
 
     static Stream<Kernel> exactKernels() {
-        List<Kernel> ks = new ArrayList<>(List.of(everyInstruction(), loopWithCarries(), nestedScratch(), golden()));
+        List<Kernel> ks = new ArrayList<>(List.of(everyInstruction(), loopWithCarries(), nestedScratch(), luPartialPivoting(),
+                golden()));
         for (int seed = 0; seed < RANDOM_KERNELS; seed++) {
             ks.add(RandomKernel.make(seed));
         }
