@@ -2,7 +2,11 @@ package dev.streamfold.compiler.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -22,6 +26,7 @@ import org.bytedeco.llvm.LLVM.LLVMPassBuilderOptionsRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetDataRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetMachineRef;
 import org.bytedeco.llvm.LLVM.LLVMTargetRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
 
 /**
  * Textual LLVM IR in, checked and compiled code out: verification, O3 optimization, PTX for NVIDIA GPUs and
@@ -148,6 +153,67 @@ public final class LlvmToolchain {
         requirePtxArch(arch);
         Target target = new Target(PTX_TRIPLE, arch, "");
         try (Parsed p = parse(llText)) {
+            LLVMTargetMachineRef tm = createTargetMachine(target, LLVMCodeModelDefault, p.name());
+            try {
+                retarget(p.module(), tm, target, p.name());
+                runO3(p.module(), tm, p.name());
+                return emitAssembly(p.module(), tm, p.name());
+            } finally {
+                LLVMDisposeTargetMachine(tm);
+            }
+        }
+    }
+
+    /**
+     * As {@link #emitPtx(String, String)}, with NVIDIA's libdevice bitcode linked in first, so the module may call
+     * its {@code __nv_*} functions: every function the module does not export (libdevice's included) is made
+     * internal before O3, so only those called remain.
+     *
+     * @param libdevice the path of {@code libdevice.10.bc}
+     * @throws LlvmException if the module does not parse or verify, libdevice cannot be read or linked, or LLVM
+     *     cannot emit the module
+     */
+    public String emitPtx(String llText, String arch, Path libdevice) {
+        requirePtxArch(arch);
+        Objects.requireNonNull(libdevice, "libdevice");
+        Target target = new Target(PTX_TRIPLE, arch, "");
+        try (Parsed p = parse(llText)) {
+            Set<String> exported = new HashSet<>();
+            for (LLVMValueRef f = LLVMGetFirstFunction(p.module()); f != null && !f.isNull(); f = LLVMGetNextFunction(f)) {
+                if (LLVMIsDeclaration(f) == 0 && LLVMGetLinkage(f) != LLVMInternalLinkage) {
+                    exported.add(LLVMGetValueName(f).getString(StandardCharsets.UTF_8));
+                }
+            }
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(libdevice);
+            } catch (IOException e) {
+                throw new LlvmException("module '" + p.name() + "': cannot read libdevice " + libdevice + ": " + e, e);
+            }
+            LLVMMemoryBufferRef bitcode;
+            try (BytePointer data = new BytePointer(bytes.length);
+                    BytePointer bufferName = new BytePointer(libdevice.toString(), StandardCharsets.UTF_8)) {
+                data.put(bytes);
+                bitcode = LLVMCreateMemoryBufferWithMemoryRangeCopy(data, bytes.length, bufferName);
+            }
+            LLVMModuleRef library = new LLVMModuleRef();
+            try {
+                if (LLVMParseBitcodeInContext2(p.context(), bitcode, library) != 0) {
+                    throw new LlvmException("module '" + p.name() + "': libdevice " + libdevice + " does not parse");
+                }
+            } finally {
+                LLVMDisposeMemoryBuffer(bitcode);
+            }
+            LLVMSetTarget(library, PTX_TRIPLE);
+            if (LLVMLinkModules2(p.module(), library) != 0) {
+                throw new LlvmException("module '" + p.name() + "': cannot link libdevice " + libdevice);
+            }
+            for (LLVMValueRef f = LLVMGetFirstFunction(p.module()); f != null && !f.isNull(); f = LLVMGetNextFunction(f)) {
+                if (LLVMIsDeclaration(f) == 0
+                        && !exported.contains(LLVMGetValueName(f).getString(StandardCharsets.UTF_8))) {
+                    LLVMSetLinkage(f, LLVMInternalLinkage);
+                }
+            }
             LLVMTargetMachineRef tm = createTargetMachine(target, LLVMCodeModelDefault, p.name());
             try {
                 retarget(p.module(), tm, target, p.name());
