@@ -1,5 +1,7 @@
 package dev.streamfold.compiler;
 
+import dev.streamfold.compiler.kir.Kernel;
+import dev.streamfold.runtime.batched.BatchedKernel;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
@@ -20,6 +22,12 @@ public interface NativeBackend {
 
     /** The PTX text of {@code k} for {@code arch} (sm_80 or sm_90). */
     String ptx(StepKernelIr k, String description, String arch);
+
+    /** A batched kernel of kernel IR v2, JIT-compiled for this CPU. */
+    BatchedKernel batchedHost(Kernel k);
+
+    /** The PTX text of batched kernel {@code k} for {@code arch} (sm_80 or sm_90): one thread per item. */
+    String batchedPtx(Kernel k, String arch);
 
     /** A file of a PTX compilation: its name and its text. */
     record PtxFile(String name, String text) {}

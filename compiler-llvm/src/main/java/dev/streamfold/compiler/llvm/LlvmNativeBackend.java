@@ -1,5 +1,7 @@
 package dev.streamfold.compiler.llvm;
 
+import dev.streamfold.compiler.kir.Kernel;
+import dev.streamfold.runtime.batched.BatchedKernel;
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.cuda.CudaEval;
@@ -26,6 +28,16 @@ public final class LlvmNativeBackend implements NativeBackend {
     @Override
     public String ptx(StepKernelIr k, String description, String arch) {
         return PtxCompiler.ptx(k, description, arch);
+    }
+
+    @Override
+    public BatchedKernel batchedHost(Kernel k) {
+        return LlvmKirKernels.load(k);
+    }
+
+    @Override
+    public String batchedPtx(Kernel k, String arch) {
+        return PtxKirCompiler.ptx(k, arch);
     }
 
     @Override
