@@ -8,6 +8,7 @@ import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.linalg.Linalg;
 import dev.streamfold.ir.linalg.LinalgOp;
 import dev.streamfold.runtime.StreamingRunner;
+import dev.streamfold.runtime.batched.BatchedKernel;
 import dev.streamfold.runtime.io.StagedFile;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -233,7 +234,7 @@ public final class LinalgBench {
             if (kernels.isPresent()) {
                 for (boolean jvp : new boolean[] {false, true}) {
                     String variant = jvp ? "kernel+jvp" : "kernel";
-                    Optional<dev.streamfold.runtime.batched.BatchedKernel> k = kernels.get().kernel(op, n, dtype, jvp);
+                    Optional<BatchedKernel> k = kernels.get().kernel(op, n, dtype, jvp);
                     if (k.isEmpty()) {
                         if (threads == 1) {
                             missing.add(String.format(Locale.ROOT, "%s %s n=%d %s", op, variant, n, dtype));
