@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * This machine's measured fused multiply-add peak: each thread runs a Vector API loop over the preferred
  * species with {@value #ACCUMULATORS} independent accumulators ({@code acc = acc * b + c}, which stays
  * finite and normal), enough to cover the FMA latency on two pipes. An FMA counts two flops per lane.
- * The peak is the best of the timed rounds.
+ * The loop is warmed up until its rate stops rising (it is compiled by then); the peak is the best of the
+ * timed rounds.
  */
 final class FmaPeak {
     private FmaPeak() {}
@@ -35,10 +36,7 @@ final class FmaPeak {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             long iterations = 1 << 12;
-            long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
-            while (System.nanoTime() < warm) {
-                runAll(pool, threads, f64, iterations);
-            }
+            warmUp(pool, threads, f64, iterations, warmupSeconds, roundSeconds);
             // Calibrate: grow the loop until one call takes a tenth of a round.
             while (true) {
                 long s = System.nanoTime();
@@ -60,6 +58,39 @@ final class FmaPeak {
             return best;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The longest warm-up, for a loop whose compilation a loaded machine delays. */
+    static final double MAX_WARMUP_SECONDS = 30;
+
+    /**
+     * Runs short calls for at least {@code warmupSeconds} and until the rate has stopped rising: three
+     * windows of {@code windowSeconds} in a row without a new best (by 10%), or {@link #MAX_WARMUP_SECONDS}.
+     */
+    private static void warmUp(ExecutorService pool, int threads, boolean f64, long iterations, double warmupSeconds,
+            double windowSeconds) {
+        long start = System.nanoTime();
+        double best = 0;
+        int flat = 0;
+        while (true) {
+            long w0 = System.nanoTime();
+            long calls = 0;
+            do {
+                runAll(pool, threads, f64, iterations);
+                calls++;
+            } while (System.nanoTime() - w0 < windowSeconds * 1e9);
+            double rate = calls / ((System.nanoTime() - w0) / 1e9);
+            if (rate > best * 1.1) {
+                best = rate;
+                flat = 0;
+            } else {
+                flat++;
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if ((elapsed >= warmupSeconds && flat >= 3) || elapsed >= MAX_WARMUP_SECONDS) {
+                return;
+            }
         }
     }
 

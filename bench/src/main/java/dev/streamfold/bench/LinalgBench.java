@@ -196,7 +196,7 @@ public final class LinalgBench {
         if (kernels.isEmpty()) {
             out.println(NO_KERNELS);
         }
-        List<String> missing = new ArrayList<>();
+        Set<String> missing = new LinkedHashSet<>();
         for (String op : o.ops()) {
             for (int n : o.ns()) {
                 for (String dtype : o.dtypes()) {
@@ -224,7 +224,7 @@ public final class LinalgBench {
 
     /** The rows of one op, n, dtype and thread count: EJML, the interpreter (1 thread only), and the kernels there are. */
     static List<Row> group(String op, int n, String dtype, int threads, int batch, Timing timing, Optional<LinalgKernels> kernels,
-            List<String> missing, PrintStream err) {
+            Set<String> missing, PrintStream err) {
         List<Sampler> samplers = new ArrayList<>();
         try {
             samplers.add(new EjmlSampler(op, n, dtype, threads, Math.min(batch, 256)));
@@ -236,9 +236,7 @@ public final class LinalgBench {
                     String variant = jvp ? "kernel+jvp" : "kernel";
                     Optional<BatchedKernel> k = kernels.get().kernel(op, n, dtype, jvp);
                     if (k.isEmpty()) {
-                        if (threads == 1) {
-                            missing.add(String.format(Locale.ROOT, "%s %s n=%d %s", op, variant, n, dtype));
-                        }
+                        missing.add(String.format(Locale.ROOT, "%s %s n=%d %s", op, variant, n, dtype));
                         continue;
                     }
                     try {

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamfold.compiler.cli.Json;
+import dev.streamfold.runtime.ElementType;
+import dev.streamfold.runtime.batched.BatchedBuffer;
+import dev.streamfold.runtime.batched.BatchedKernel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -116,5 +121,69 @@ class LinalgReportTest {
         }
         assertTrue(Files.exists(dir.resolve("linalg.json.meta.json")));
         assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String quick(Optional<LinalgKernels> kernels, Path json, ByteArrayOutputStream err) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LinalgBench.run(new String[] {"--case", "linalg", "--quick", "--ops", "lu", "--n", "8", "--dtype", "float32", "--threads", "1",
+                "--batch", "128", "--json", json.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), kernels);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aSupplierWithoutTheKernelIsNamedPerKernel(@TempDir Path dir) {
+        String report = quick(Optional.of((op, n, dtype, jvp) -> Optional.empty()), dir.resolve("l.json"), new ByteArrayOutputStream());
+        assertFalse(report.contains(LinalgBench.NO_KERNELS), report);
+        assertTrue(report.contains("\nkernel rows: the supplier has no kernel for lu kernel n=8 float32, lu kernel+jvp n=8 float32\n"),
+                report);
+    }
+
+    /**
+     * A stand-in that checks the plumbing only: it computes nothing and flags item 3 in {@code status}, so
+     * the rows it yields say nothing about speed.
+     */
+    static final class StatusOnlyKernel implements BatchedKernel {
+        @Override
+        public String name() {
+            return "status_only";
+        }
+
+        @Override
+        public List<BatchedBuffer> buffers() {
+            return List.of(new BatchedBuffer("A", BatchedBuffer.Role.IN, ElementType.FLOAT32, 64),
+                    new BatchedBuffer("status", BatchedBuffer.Role.OUT, ElementType.INT32, 1));
+        }
+
+        @Override
+        public int argCount() {
+            return 0;
+        }
+
+        @Override
+        public void run(MemorySegment[] buffers, long[] args, long batch, long from, long to) {
+            for (long b = from; b < to; b++) {
+                buffers[1].setAtIndex(ValueLayout.JAVA_INT, b, b == 3 ? 1 : 0);
+            }
+        }
+    }
+
+    @Test
+    void suppliedKernelsGiveKernelRowsAndTheTargetsAreEvaluated(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("l.json");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String report = quick(Optional.of((op, n, dtype, jvp) -> Optional.of(new StatusOnlyKernel())), json, err);
+        List<?> rows = (List<?>) Json.parse(Files.readString(json), json.toString());
+        assertEquals(List.of("fma_peak vector-api", "lu ejml", "lu interpreter", "lu kernel", "lu kernel+jvp"),
+                rows.stream().map(o -> ((Map<?, ?>) o).get("op") + " " + ((Map<?, ?>) o).get("variant")).toList());
+        Map<?, ?> kernel = (Map<?, ?>) rows.get(3);
+        assertEquals(128.0, ((Number) kernel.get("batch")).doubleValue());
+        assertTrue(((Number) kernel.get("fraction_of_peak")).doubleValue() > 0, kernel.toString());
+        assertTrue(report.matches("(?s).*\\nlu kernel\\+jvp >= 10x ejml lu +(met|MISSED) .*"), report);
+        assertTrue(report.matches("(?s).*\\nlu kernel >= 25% of FMA peak +(met|MISSED) .*"), report);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("kernel rows: lu kernel n=8 float32: 1 of 128 items report a non-zero status"),
+                err.toString(StandardCharsets.UTF_8));
+        String meta = Files.readString(dir.resolve("l.json.meta.json"));
+        assertTrue(meta.contains("\"target\": \"lu kernel >= 25% of FMA peak\""), meta);
     }
 }
