@@ -35,7 +35,7 @@ import java.util.Set;
  * in ms with aligned columns and the verdicts against the README's {@link Targets targets}, or with
  * {@code --csv} the rows alone as CSV on standard output (the rest then goes to standard error).
  * {@code --json FILE} writes the rows to FILE and the run's {@link BenchMetadata metadata} and
- * verdicts beside it, to {@code FILE.meta.json}.
+ * verdicts beside it, to {@code FILE.meta.json}. {@code --case linalg} is {@link LinalgBench}.
  */
 public final class BenchMain {
     static final String COMPOSE3 = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
@@ -65,8 +65,8 @@ public final class BenchMain {
         }
     }
 
-    /** The cases, in the order a full run measures them. */
-    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", "optimize");
+    /** The cases; a run without {@code --case} measures the streaming ones (all but optimize and linalg), in this order. */
+    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", "optimize", LinalgBench.CASE);
 
     /**
      * Bench options, checked before anything runs or prints: {@code size} and {@code threads} are 0
@@ -104,6 +104,9 @@ public final class BenchMain {
 
     /** Runs the bench: the report on {@code out}; with {@code --csv}, the CSV on {@code out} and the rest on {@code err}. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (LinalgBench.selected(argv)) {
+            return LinalgBench.run(argv, out, err);
+        }
         Options o = Options.parse(argv);
         boolean quick = o.quick();
         Path json = o.json();

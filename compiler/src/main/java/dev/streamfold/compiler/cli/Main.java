@@ -48,6 +48,10 @@ public final class Main {
                                              time the kernels against copy bandwidth; the table in ms, the
                                              verdicts against the README's targets; --json FILE also writes
                                              FILE.meta.json (JDK, CPU, commit, load average, vector lanes)
+              bench --case linalg [--quick] [--json FILE] [--ops lu,cholesky,qr,triangular_solve,eigh,svd]
+                    [--n 4,8,16,32] [--dtype float32,float64] [--threads 1,2] [--batch N]
+                                             batched decompositions in matrices/s against EJML, the
+                                             interpreter and the measured FMA peak
               gpu-bundle [--out DIR] [--jdk jlink|none]
                                              write a self-contained directory (default target/gpu-bundle) that
                                              checks the PTX kernels and measures bandwidth on an NVIDIA GPU
