@@ -13,8 +13,9 @@ import java.util.Map;
  * Value numbering: an instruction that computes what an earlier one in scope computed (the same operation on
  * the same operands, commutative operands in either order) is replaced by that earlier value; a loop body
  * sees the values before the loop, and what it defines is forgotten after it. Loads count as the same only
- * with no store to their buffer in between, a loop that stores to it counting as one before, inside and
- * after it. Stores and loops are never merged.
+ * with no store to their buffer in between; a loop that stores to a buffer counts as a store to it at its
+ * start, which separates the loads before the loop from those in and after it. Stores and loops are never
+ * merged.
  */
 public final class CommonSubexpressions implements KirPass {
     @Override
@@ -48,7 +49,6 @@ public final class CommonSubexpressions implements KirPass {
                     while (added.size() > mark) {
                         table.remove(added.removeLast());
                     }
-                    touch(l);
                     out.add(map.loop(l, inner));
                     continue;
                 }
@@ -71,7 +71,7 @@ public final class CommonSubexpressions implements KirPass {
             return out;
         }
 
-        /** Marks every buffer {@code l} stores to as stored to. */
+        /** Counts a store to every buffer that {@code l} stores to. */
         private void touch(KInstr.Loop l) {
             var stored = effects.stored(l);
             for (int b = stored.nextSetBit(0); b >= 0; b = stored.nextSetBit(b + 1)) {
