@@ -16,7 +16,7 @@ import java.util.Random;
  */
 public final class RandomKernels {
     /** Elements of each buffer (and the length given to the variable-length param). */
-    public static final int ELEMENTS = 8;
+    public static final int ELEMENTS = 4;
 
     private static final KType[] NUMBERS = {KType.F32, KType.F64, KType.I32};
 
@@ -97,7 +97,11 @@ public final class RandomKernels {
             int pick = r.nextInt(100);
             if (pick < 55) {
                 KType t = NUMBERS[r.nextInt(NUMBERS.length)];
-                s.of(t).add(op(s, t));
+                KValue v = op(s, t);
+                s.of(t).add(v);
+                if (r.nextInt(4) == 0) {
+                    b.store(out(t), index(s), v);
+                }
             } else if (pick < 62) {
                 s.of(KType.BOOL).add(bool(s));
             } else if (pick < 75) {
@@ -111,7 +115,7 @@ public final class RandomKernels {
     }
 
     private void loop(Scope s) {
-        int start = r.nextInt(3);
+        int start = r.nextInt(2);
         int end = Math.min(ELEMENTS, start + r.nextInt(6) - (r.nextInt(4) == 0 ? 1 : 0));
         int carries = r.nextInt(3);
         List<KValue> inits = new ArrayList<>();
@@ -148,7 +152,7 @@ public final class RandomKernels {
     }
 
     private void load(Scope s) {
-        switch (r.nextInt(9)) {
+        switch (r.nextInt(4) == 0 ? r.nextInt(6) : 5 + r.nextInt(4)) {
             case 0 -> s.of(KType.F32).add(b.load(inF32, index(s)));
             case 1 -> s.of(KType.F64).add(b.load(inF64, index(s)));
             case 2 -> s.of(KType.I32).add(b.load(inI32, index(s)));
@@ -180,8 +184,14 @@ public final class RandomKernels {
         return t == KType.F32 ? scratchF32 : t == KType.F64 ? scratchF64 : scratchI32;
     }
 
-    /** A uniform i32 index inside every buffer: a constant, or an expression of an enclosing loop's index. */
+    /**
+     * A uniform i32 index inside every buffer: a constant, a sum of constants, an element of the i32 param
+     * (which holds indices), or an expression of an enclosing loop's index.
+     */
     private KValue index(Scope s) {
+        if (r.nextInt(8) == 0) {
+            return b.load(parI32, b.index(r.nextInt(ELEMENTS)));
+        }
         List<Enclosing> loops = s.loops();
         int pick = r.nextInt(loops.isEmpty() ? 2 : 5);
         if (pick == 0 || (pick >= 2 && loops.isEmpty())) {
@@ -241,7 +251,7 @@ public final class RandomKernels {
                 KInstr.BinaryKind kind = binaryKind(t);
                 KValue a = value(s, t);
                 int other = r.nextInt(6);
-                KValue y = other == 0 ? a : other == 1 ? identityConstant(t) : value(s, t);
+                KValue y = other == 0 ? a : other <= 2 ? identityConstant(t) : value(s, t);
                 yield r.nextBoolean() ? b.binary(kind, a, y) : b.binary(kind, y, a);
             }
             case 4 -> b.unary(unaryKind(t), value(s, t));
@@ -265,10 +275,10 @@ public final class RandomKernels {
     /** A constant that is an identity or absorbing element of some operation of {@code t}. */
     private KValue identityConstant(KType t) {
         if (t.isFloat()) {
-            double[] xs = {0.0, -0.0, 1.0, -1.0};
+            double[] xs = {0.0, -0.0, 1.0, -1.0, 2.0};
             return b.constF(t, xs[r.nextInt(xs.length)]);
         }
-        long[] xs = {0, 1, -1};
+        long[] xs = {0, 1, -1, 2, Integer.MIN_VALUE};
         return b.constI(t, xs[r.nextInt(xs.length)]);
     }
 
@@ -289,9 +299,9 @@ public final class RandomKernels {
     }
 
     private static double specialFloat(Random r) {
-        double[] xs = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, 0.1, 1e-40, 1e30, Double.NaN, Double.POSITIVE_INFINITY,
+        double[] xs = {0.0, -0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, 0.1, 1e-40, 1e30, Double.NaN, Double.POSITIVE_INFINITY,
             Double.NEGATIVE_INFINITY, 16777217.0};
-        return r.nextInt(3) == 0 ? (r.nextDouble() - 0.5) * 100 : xs[r.nextInt(xs.length)];
+        return r.nextInt(4) == 0 ? (r.nextDouble() - 0.5) * 100 : xs[r.nextInt(xs.length)];
     }
 
     private static long specialInt(Random r) {
@@ -299,7 +309,10 @@ public final class RandomKernels {
         return r.nextInt(3) == 0 ? r.nextInt() : xs[r.nextInt(xs.length)];
     }
 
-    /** Storage for every buffer of {@code k} for {@code batch} items, filled from {@code seed} (scratch: null). */
+    /**
+     * Storage for every buffer of {@code k} for {@code batch} items, filled from {@code seed} (scratch: null); an i32
+     * param holds indices below {@link #ELEMENTS}.
+     */
     public static double[][] inputs(Kernel k, long seed, int batch) {
         Random r = new Random(seed);
         double[][] buffers = new double[k.buffers().size()][];
@@ -311,6 +324,10 @@ public final class RandomKernels {
             int n = buf.role().batched() ? buf.elements() * batch : buf.elements() < 0 ? ELEMENTS : buf.elements();
             buffers[i] = new double[n];
             for (int e = 0; e < n; e++) {
+                if (buf.role() == KBuffer.Role.PARAM && buf.type() == KType.I32) {
+                    buffers[i][e] = r.nextInt(ELEMENTS);
+                    continue;
+                }
                 buffers[i][e] = switch (buf.type()) {
                     case F32 -> (float) specialFloat(r);
                     case F64 -> specialFloat(r);

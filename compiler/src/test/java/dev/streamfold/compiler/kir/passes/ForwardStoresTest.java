@@ -79,6 +79,19 @@ class ForwardStoresTest {
     }
 
     @Test
+    void aLoopStoringToABufferDoesNotSeeWhatWasStoredBeforeItAfterItsFirstTrip() {
+        KBuilder b = new KBuilder("carried");
+        int in = b.buffer("in", KBuffer.Role.IN, KType.F32, 4);
+        int s = b.buffer("s", KBuffer.Role.SCRATCH, KType.F32, 1);
+        int out = b.buffer("out", KBuffer.Role.OUT, KType.F32, 1);
+        b.store(s, 0, b.constF(KType.F32, 1));
+        b.forRange(0, 4, i -> b.store(s, 0, b.fma(b.load(s, 0), b.constF(KType.F32, 2), b.load(in, i))));
+        b.store(out, 0, b.load(s, 0));
+        Kernel f = forward(b.build());
+        assertEquals(2, PassTesting.loads(f, KBuffer.Role.SCRATCH), "in the loop and after it");
+    }
+
+    @Test
     void storesOverwrittenBeforeAnyReadAreRemovedFromOutAndScratchOnly() {
         KBuilder b = new KBuilder("dead");
         int in = b.buffer("in", KBuffer.Role.IN, KType.F64, 1);

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every pass, alone and in the pipeline, keeps the evaluator's results of random kernels bit for bit. */
 class PassEquivalenceTest {
-    private static final int SEEDS = 400;
+    private static final int SEEDS = 300;
 
     static Stream<KirPass> passes() {
         return Stream.of(new UnrollLoops(0), new UnrollLoops(12), new UnrollLoops(KirPipeline.DEFAULT_UNROLL_BUDGET),
