@@ -22,6 +22,7 @@ import java.util.Set;
  * it. Then stores to scratch buffers that nothing loads are removed, and so are stores to out and scratch
  * buffers at a constant index that a later store in the same block overwrites before anything may read that
  * element. Only {@link KInstr.ConstI} values count as constant indices: run {@link FoldConstants} first.
+ * Stores to i64 buffers are not forwarded, since the evaluator's buffers hold an i64 as a double.
  */
 public final class ForwardStores implements KirPass {
     @Override
@@ -140,7 +141,9 @@ public final class ForwardStores implements KirPass {
                     }
                     case KInstr.Store s -> {
                         KInstr.Store r = (KInstr.Store) map.rewrite(s);
-                        if (constants.has(r.index())) {
+                        if (r.value().type() == KType.I64) {
+                            known.forget(r.buffer());
+                        } else if (constants.has(r.index())) {
                             known.put(r.buffer(), constants.of(r.index()), r.value());
                         } else {
                             known.forget(r.buffer());

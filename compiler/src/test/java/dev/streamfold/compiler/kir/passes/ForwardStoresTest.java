@@ -92,6 +92,18 @@ class ForwardStoresTest {
     }
 
     @Test
+    void anInt64StoreIsNotForwardedSinceTheEvaluatorsBuffersHoldItAsADouble() {
+        KBuilder b = new KBuilder("wide");
+        int s = b.buffer("s", KBuffer.Role.SCRATCH, KType.I64, 1);
+        int out = b.buffer("out", KBuffer.Role.OUT, KType.I32, 1);
+        KValue odd = b.constI(KType.I64, (1L << 53) + 1);
+        b.store(s, 0, odd);
+        b.store(out, 0, b.convert(KType.I32, b.compare(KInstr.CompareKind.EQ, b.load(s, 0), odd)));
+        Kernel f = forward(b.build());
+        assertEquals(1, PassTesting.loads(f, KBuffer.Role.SCRATCH));
+    }
+
+    @Test
     void storesOverwrittenBeforeAnyReadAreRemovedFromOutAndScratchOnly() {
         KBuilder b = new KBuilder("dead");
         int in = b.buffer("in", KBuffer.Role.IN, KType.F64, 1);

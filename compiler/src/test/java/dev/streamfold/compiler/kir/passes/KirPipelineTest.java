@@ -63,6 +63,15 @@ class KirPipelineTest {
     }
 
     @Test
+    void unrollingFoldingAndForwardingAloneRemoveTheScratchTraffic() {
+        Kernel k = throughScratch();
+        Kernel o = new ForwardStores().run(new FoldConstants().run(new UnrollLoops(KirPipeline.DEFAULT_UNROLL_BUDGET).run(k)));
+        assertEquals(0, PassTesting.loads(o, KBuffer.Role.SCRATCH));
+        assertEquals(0, PassTesting.stores(o, KBuffer.Role.SCRATCH));
+        RandomKernels.assertSameResults(k, o, 54, 2);
+    }
+
+    @Test
     void aBudgetTooSmallKeepsTheOuterLoopsAndTheResults() {
         Kernel k = throughScratch();
         Kernel o = KirPipeline.optimize(k, 64);
