@@ -13,7 +13,7 @@ import java.util.List;
  * arithmetic only where it is correctly rounded (add, sub, mul, div, rem, min, max, neg, abs, sqrt, reciprocal,
  * sign, fma, comparisons, conversions), never exp, log or pow. A select on a constant condition or of one value
  * twice becomes that value, a loop of no trips its initial values, and exact identities are applied: for
- * integers x+0, x-0, x*1, x*0, x/1, x/0 (0), x%1, x%0, x-x, x&0, x&-1, x|0, x|-1, x^0, x^x, x&x, x|x, min and
+ * integers x+0, x-0, x*1, x*0, x/1, x/0 (0), x%1, x%-1, x%0 (0), x-x, x&0, x&-1, x|0, x|-1, x^0, x^x, x&x, x|x, min and
  * max of x and x, and comparisons of x with itself; for floats only those exact on every value, -0.0 and NaN
  * included: x+(-0.0), x-0.0, x*1.0, x/1.0, min and max of x and x (never x+0.0, since -0.0+0.0 is 0.0). A folded
  * instruction keeps its id as a uniform constant.
