@@ -80,7 +80,7 @@ public final class KirEvaluator {
                             ? Math.fma((float) f[m.a().id()], (float) f[m.b().id()], (float) f[m.c().id()])
                             : Math.fma(f[m.a().id()], f[m.b().id()], f[m.c().id()]));
                     case KInstr.Compare c -> setI(c.dst(), compare(c) ? 1 : 0);
-                    case KInstr.Select s -> set(s.dst(), n[s.cond().id()] != 0 ? get(s.a()) : get(s.b()));
+                    case KInstr.Select s -> copy(s.dst(), n[s.cond().id()] != 0 ? s.a() : s.b());
                     case KInstr.Convert c -> convert(c);
                     case KInstr.Loop l -> loop(l);
                 }
@@ -88,22 +88,28 @@ public final class KirEvaluator {
         }
 
         private void loop(KInstr.Loop l) {
-            double[] carried = new double[l.params().size()];
-            for (int j = 0; j < carried.length; j++) {
-                carried[j] = get(l.inits().get(j));
+            int carries = l.params().size();
+            double[] carriedF = new double[carries];
+            long[] carriedN = new long[carries];
+            for (int j = 0; j < carries; j++) {
+                carriedF[j] = f[l.inits().get(j).id()];
+                carriedN[j] = n[l.inits().get(j).id()];
             }
             for (int at = l.start(); at < l.end(); at++) {
                 setI(l.index(), at);
-                for (int j = 0; j < carried.length; j++) {
-                    set(l.params().get(j), carried[j]);
+                for (int j = 0; j < carries; j++) {
+                    f[l.params().get(j).id()] = carriedF[j];
+                    n[l.params().get(j).id()] = carriedN[j];
                 }
                 block(l.body());
-                for (int j = 0; j < carried.length; j++) {
-                    carried[j] = get(l.yields().get(j));
+                for (int j = 0; j < carries; j++) {
+                    carriedF[j] = f[l.yields().get(j).id()];
+                    carriedN[j] = n[l.yields().get(j).id()];
                 }
             }
-            for (int j = 0; j < carried.length; j++) {
-                set(l.results().get(j), carried[j]);
+            for (int j = 0; j < carries; j++) {
+                f[l.results().get(j).id()] = carriedF[j];
+                n[l.results().get(j).id()] = carriedN[j];
             }
         }
 
@@ -218,13 +224,19 @@ public final class KirEvaluator {
             if (to == KType.BOOL) {
                 setI(c.dst(), from.isFloat() ? (f[c.a().id()] != 0 ? 1 : 0) : (n[c.a().id()] != 0 ? 1 : 0));
             } else if (to.isFloat()) {
-                setF(c.dst(), from.isFloat() ? f[c.a().id()] : (double) n[c.a().id()]);
+                setF(c.dst(), from.isFloat() ? f[c.a().id()] : to == KType.F32 ? (double) (float) n[c.a().id()] : (double) n[c.a().id()]);
             } else if (from.isFloat()) {
                 double x = f[c.a().id()];
                 setI(c.dst(), to == KType.I32 ? (long) (int) x : (long) x);
             } else {
                 setI(c.dst(), n[c.a().id()]);
             }
+        }
+
+        /** Copies {@code src}'s value to {@code dst} of the same type, exactly (an i64 does not pass through a double). */
+        private void copy(KValue dst, KValue src) {
+            f[dst.id()] = f[src.id()];
+            n[dst.id()] = n[src.id()];
         }
 
         private double get(KValue v) {

@@ -1,11 +1,12 @@
 package dev.streamfold.compiler.kir;
 
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a kernel's invariants: every value is defined once before it is used and in scope; operand types
+ * Checks a kernel's invariants: every value is defined once in the whole kernel, before it is used and in scope; operand types
  * match their instruction; a value is a lane value exactly when the rules of {@link KInstr} make it one
  * (loads from batched buffers, instructions with a lane operand, loop values that carry one); indices are
  * uniform integers; stores go to batched buffers other than inputs and match their type. Returns the kernel.
@@ -14,11 +15,12 @@ public final class KirVerifier {
     private KirVerifier() {}
 
     public static Kernel verify(Kernel k) {
-        new Check(k).block(k.body(), new HashMap<>());
+        new Check(k, new BitSet()).block(k.body(), new HashMap<>());
         return k;
     }
 
-    private record Check(Kernel k) {
+    /** {@code defined}: every id defined so far anywhere in the kernel, so that sibling loop bodies cannot share an id. */
+    private record Check(Kernel k, BitSet defined) {
         /** Checks {@code body} in the scope {@code outer}; returns the scope at its end. */
         Map<Integer, KValue> block(List<KInstr> body, Map<Integer, KValue> outer) {
             Map<Integer, KValue> scope = new HashMap<>(outer);
@@ -126,7 +128,9 @@ public final class KirVerifier {
 
         void define(Map<Integer, KValue> scope, KValue v, KInstr i) {
             require(v.id() >= 0 && v.id() < k.nextId(), i, v + " below the kernel's next id");
-            require(scope.put(v.id(), v) == null, i, v + " defined once");
+            require(!defined.get(v.id()), i, v + " defined once");
+            defined.set(v.id());
+            scope.put(v.id(), v);
         }
 
         void require(boolean ok, KInstr i, String what) {
