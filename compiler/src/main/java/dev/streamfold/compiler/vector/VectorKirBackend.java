@@ -61,7 +61,7 @@ import javax.lang.model.element.Modifier;
  */
 public final class VectorKirBackend {
     /** Most instructions one generated method holds (loops count with their bodies). */
-    public static final int METHOD_INSTRUCTIONS = 160;
+    public static final int METHOD_INSTRUCTIONS = 120;
 
     private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
     private static final ClassName VECTOR_SPECIES = ClassName.get(VECTOR_PACKAGE, "VectorSpecies");
@@ -138,10 +138,13 @@ public final class VectorKirBackend {
         private final Set<Lane> masked = EnumSet.noneOf(Lane.class);
         private final Set<Helper> helpers = EnumSet.noneOf(Helper.class);
         private final Map<Integer, CodeBlock> slots = new HashMap<>();
+        private static final int SLOTS = 32768;
+        private final Map<String, Integer> categoryCounts = new HashMap<>();
         private final Map<String, Integer> slotCounts = new HashMap<>();
         private final Map<String, TypeName> slotTypes = new HashMap<>();
         private final Set<String> slotOrder = new TreeSet<>();
         private final Map<Integer, Long> constants = new HashMap<>();
+        private final Map<Integer, int[]> loopIndexBounds = new HashMap<>();
 
         Renderer(Kernel k, int limit) {
             this.k = k;
@@ -151,6 +154,9 @@ public final class VectorKirBackend {
             KirWalk.forEach(k.body(), i -> {
                 if (i instanceof KInstr.ConstI c) {
                     constants.put(c.dst().id(), c.value());
+                }
+                if (i instanceof KInstr.Loop l && l.trips() > 0) {
+                    loopIndexBounds.put(l.index().id(), new int[] {l.start(), l.end()});
                 }
             });
         }
@@ -424,18 +430,21 @@ public final class VectorKirBackend {
             return index.type() == KType.I64 ? CodeBlock.of("(int) $L", i) : i;
         }
 
-        /** The element index, checked against the buffer's length unless it is a constant known to be inside. */
+        /**
+         * The element index, checked against the buffer's length unless it is known to be inside: a constant, or
+         * the index of a loop whose range is inside.
+         */
         private CodeBlock checkedIndex(KBuffer b, KValue index) {
-            Long constant = constantOf(index);
+            Long constant = constants.get(index.id());
             if (constant != null && constant >= 0 && constant < b.elements()) {
                 return CodeBlock.of("$L", constant);
             }
+            int[] range = loopIndexBounds.get(index.id());
+            if (range != null && range[0] >= 0 && range[1] <= b.elements()) {
+                return ref(index);
+            }
             return CodeBlock.of("$T.checkIndex($L, $L)", Objects.class, ref(index),
                     index.type() == KType.I64 ? b.elements() + "L" : Integer.toString(b.elements()));
-        }
-
-        private Long constantOf(KValue v) {
-            return constants.get(v.id());
         }
 
         private CodeBlock arg(KType t, int index) {
@@ -744,9 +753,15 @@ public final class VectorKirBackend {
             return CodeBlock.of("$T.broadcast($L, $L)", l.vector, species(l), ref(v));
         }
 
+        /**
+         * The slot of {@code v}: an element of a per-type array of the state, arrays of at most {@link #SLOTS}
+         * elements so that every slot index is a short constant (javac's constant pool holds 65535 entries).
+         */
         private CodeBlock slot(KValue v) {
             return slots.computeIfAbsent(v.id(), id -> {
-                String name = (v.lane() ? "lane" : "uni") + v.type().name();
+                String category = (v.lane() ? "lane" : "uni") + v.type().name();
+                int at = categoryCounts.merge(category, 1, Integer::sum) - 1;
+                String name = category + "_" + at / SLOTS;
                 TypeName component = v.lane()
                         ? (v.type() == KType.BOOL ? ParameterizedTypeName.get(VECTOR_MASK, WildcardTypeName.subtypeOf(Object.class))
                                 : Lane.of(v.type()).vector)
