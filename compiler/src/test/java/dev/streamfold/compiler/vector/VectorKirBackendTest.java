@@ -643,9 +643,21 @@ class VectorKirBackendTest {
             }
         }
 
+        /** A kernel of about {@code size} random instructions whose every top-level value is stored to an output. */
         Kernel build(int size) {
             block(size, 0);
             finish();
+            for (KType t : List.of(KType.F32, KType.F64, KType.I32, KType.I64, KType.BOOL)) {
+                List<KValue> vs = pool.get(t).stream().filter(this::allowed).toList();
+                KType stored = t == KType.BOOL ? KType.I32 : t;
+                if (!wide && stored.bytes() == 8) {
+                    continue;
+                }
+                int all = b.buffer("all_" + t.text(), KBuffer.Role.OUT, stored, Math.max(vs.size(), 1));
+                for (int i = 0; i < vs.size(); i++) {
+                    b.store(all, i, t == KType.BOOL ? b.convert(KType.I32, vs.get(i)) : vs.get(i));
+                }
+            }
             return b.build();
         }
 
