@@ -2,6 +2,7 @@ package dev.streamfold.compiler.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -374,6 +375,39 @@ class VectorKirBackendTest {
         String src = VectorKirKernels.source(k).toString();
         assertTrue(src.contains("odd*&#47;&#64;name"));
         checkAllBatches(k, 12);
+    }
+
+    @Test
+    void compilesWithoutWarnings() {
+        Kernel k = new RandomKernel(77, true).build(200);
+        String src = VectorKirBackend.render(k, "p", "Warned", 9).toString();
+        assertEquals(List.of(), InProcessCompiler.compile("p.Warned", src).diagnostics());
+    }
+
+    @Test
+    void rejectsUndefinedOperations() {
+        KBuilder b = new KBuilder("int_sqrt");
+        int x = b.buffer("x", KBuffer.Role.IN, KType.I32, 1);
+        int o = b.buffer("o", KBuffer.Role.OUT, KType.I32, 1);
+        b.store(o, 0, b.sqrt(b.load(x, 0)));
+        Kernel k = b.build();
+        assertThrows(IllegalArgumentException.class, () -> VectorKirBackend.render(k, "p", "Bad"));
+    }
+
+    @Test
+    void indexOutsideTheBufferThrowsLikeTheEvaluator() {
+        KBuilder b = new KBuilder("outside");
+        int x = b.buffer("x", KBuffer.Role.IN, KType.F32, 2);
+        int o = b.buffer("o", KBuffer.Role.OUT, KType.F32, 3);
+        b.forRange(0, 3, i -> b.store(o, i, b.load(x, i)));
+        Kernel k = b.build();
+        Data d = new Data(k, 4, 14);
+        assertThrows(IndexOutOfBoundsException.class, d::evaluate);
+        BatchedKernel kernel = VectorKirKernels.load(k);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment[] segs = d.segments(arena);
+            assertThrows(IndexOutOfBoundsException.class, () -> kernel.run(segs, d.longArgs(), 4, 0, 4));
+        }
     }
 
     @Test
