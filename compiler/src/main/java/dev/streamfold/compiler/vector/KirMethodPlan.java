@@ -61,6 +61,11 @@ final class KirMethodPlan {
         return parts.size();
     }
 
+    /** The method defining {@code v}: 0 for the group entry, else a part. */
+    int definedIn(KValue v) {
+        return definedIn.get(v.id());
+    }
+
     /** True when {@code v} is used in another method than the one defining it. */
     boolean crossesMethods(KValue v) {
         return crossing.getOrDefault(v.id(), false);

@@ -28,6 +28,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -145,6 +146,9 @@ public final class VectorKirBackend {
         private final Set<String> slotOrder = new TreeSet<>();
         private final Map<Integer, Long> constants = new HashMap<>();
         private final Map<Integer, int[]> loopIndexBounds = new HashMap<>();
+        private final Set<Integer> definerLocals = new HashSet<>();
+        /** The method being emitted: 0 for {@code group}, else the part's number. */
+        private int method;
 
         Renderer(Kernel k, int limit) {
             this.k = k;
@@ -192,11 +196,13 @@ public final class VectorKirBackend {
                     .addJavadoc("The kernel body for the group of items {@code [g.base, g.base + LANES)}.\n")
                     .addParameter(GROUP, "g");
             CodeBlock.Builder body = CodeBlock.builder();
+            method = 0;
             block(k.body(), body);
             group.addCode(body.build());
             List<MethodSpec> parts = new ArrayList<>();
             for (int p = 1; p <= plan.partCount(); p++) {
                 CodeBlock.Builder c = CodeBlock.builder();
+                method = p;
                 for (KInstr i : plan.part(p)) {
                     instr(i, c);
                 }
@@ -377,7 +383,12 @@ public final class VectorKirBackend {
 
         private void loop(KInstr.Loop l, CodeBlock.Builder c) {
             for (int j = 0; j < l.params().size(); j++) {
-                define(c, l.params().get(j), as(l.inits().get(j), l.params().get(j).lane()));
+                KValue p = l.params().get(j);
+                if (plan.crossesMethods(p)) {
+                    c.addStatement("$L = $L", slot(p), as(l.inits().get(j), p.lane()));
+                } else {
+                    c.addStatement("$T v$L = $L", javaType(p), p.id(), as(l.inits().get(j), p.lane()));
+                }
             }
             CodeBlock index = plan.crossesMethods(l.index()) ? slot(l.index()) : CodeBlock.of("v$L", l.index().id());
             String declare = plan.crossesMethods(l.index()) ? "" : "int ";
@@ -712,12 +723,15 @@ public final class VectorKirBackend {
 
         // ---- values ----
 
-        /** Defines {@code v} as {@code expr}: a local, or its slot when it is used in another method. */
+        /**
+         * Defines {@code v} as {@code expr}: a local, also copied to its slot when it is used in another method
+         * (its defining method goes on reading the local).
+         */
         private void define(CodeBlock.Builder c, KValue v, CodeBlock expr) {
+            c.addStatement("$T v$L = $L", javaType(v), v.id(), expr);
             if (plan.crossesMethods(v)) {
-                c.addStatement("$L = $L", slot(v), expr);
-            } else {
-                c.addStatement("$T v$L = $L", javaType(v), v.id(), expr);
+                c.addStatement("$L = v$L", slot(v), v.id());
+                definerLocals.add(v.id());
             }
         }
 
@@ -728,7 +742,7 @@ public final class VectorKirBackend {
 
         /** The value {@code v}, as its own type. */
         private CodeBlock ref(KValue v) {
-            if (!plan.crossesMethods(v)) {
+            if (!plan.crossesMethods(v) || (definerLocals.contains(v.id()) && plan.definedIn(v) == method)) {
                 return CodeBlock.of("v$L", v.id());
             }
             if (v.lane() && v.type() == KType.BOOL) {
