@@ -378,6 +378,30 @@ class VectorKirBackendTest {
     }
 
     @Test
+    void laneCountFollowsTheWidestLaneType() {
+        KBuilder narrow = new KBuilder("narrow");
+        int x = narrow.buffer("x", KBuffer.Role.IN, KType.I32, 1);
+        int o = narrow.buffer("o", KBuffer.Role.OUT, KType.F32, 1);
+        int p = narrow.buffer("p", KBuffer.Role.PARAM, KType.F64, 1);
+        narrow.store(o, 0, narrow.add(narrow.convert(KType.F32, narrow.load(x, 0)), narrow.convert(KType.F32, narrow.load(p, 0))));
+        String n = VectorKirBackend.render(narrow.build(), "p", "Narrow").toString();
+        assertTrue(n.contains("VectorSpecies<Float> F32 = FloatVector.SPECIES_PREFERRED;"), n);
+        assertTrue(n.contains("LANES = F32.length();"), n);
+        assertTrue(n.contains("VectorSpecies<Integer> I32 = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));"), n);
+
+        KBuilder wide = new KBuilder("wide");
+        int y = wide.buffer("y", KBuffer.Role.IN, KType.F32, 1);
+        int q = wide.buffer("q", KBuffer.Role.OUT, KType.F32, 1);
+        wide.store(q, 0, wide.convert(KType.F32, wide.convert(KType.I64, wide.load(y, 0))));
+        Kernel wk = wide.build();
+        String w = VectorKirBackend.render(wk, "p", "Wide").toString();
+        assertTrue(w.contains("VectorSpecies<Double> F64 = DoubleVector.SPECIES_PREFERRED;"), w);
+        assertTrue(w.contains("LANES = F64.length();"), w);
+        assertTrue(w.contains("VectorSpecies<Float> F32 = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * 32));"), w);
+        checkAllBatches(wk, 15);
+    }
+
+    @Test
     void compilesWithoutWarnings() {
         Kernel k = new RandomKernel(77, true).build(200);
         String src = VectorKirBackend.render(k, "p", "Warned", 9).toString();
