@@ -1,5 +1,7 @@
 package dev.streamfold.compiler.cli;
 
+import dev.streamfold.compiler.batched.BatchedBackend;
+import dev.streamfold.compiler.batched.BatchedJvp;
 import dev.streamfold.ir.CastFloatingTypes;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.IrParser;
@@ -27,12 +29,10 @@ final class JvpCommand {
 
     static String run(String[] argv) {
         Args a = new Args("jvp", argv, 1, Set.of("--program", "--op", "--input", "--backend", "--dtype"), Set.of(), Set.of());
-        String backend = a.get("--backend", "interpreter");
-        switch (backend) {
-            case "interpreter" -> {}
-            case "vector", "llvm" -> throw new StreamfoldException("jvp: --backend " + backend
-                    + " is not available yet: it comes with the batched linear-algebra kernels; use --backend interpreter");
-            default -> throw new StreamfoldException("jvp: unknown backend '" + backend + "' (expected interpreter, vector or llvm)");
+        String backendName = a.get("--backend", "interpreter");
+        BatchedBackend backend = BatchedBackend.parse(backendName);
+        if (backend == null && !backendName.equals("interpreter")) {
+            throw new StreamfoldException("jvp: unknown backend '" + backendName + "' (expected interpreter, vector or llvm)");
         }
         String program = a.get("--program");
         String op = a.get("--op");
@@ -42,16 +42,17 @@ final class JvpCommand {
         Path input = Path.of(a.require("--input"));
         DType dtype = a.get("--dtype") == null ? null : DType.parseFloating(a.get("--dtype"));
         if (program != null) {
-            return programJvp(Path.of(program), input, dtype);
+            return programJvp(Path.of(program), input, dtype, backend);
         }
-        return LinalgJvp.run(op, dtype == null ? DType.F64 : dtype, input);
+        return LinalgJvp.run(op, dtype == null ? DType.F64 : dtype, input, backend);
     }
 
     /**
      * {@code --program FILE --input FILE}: inputs and tangents by parameter name; with a dtype, every
-     * floating-point type of the program is cast to it first.
+     * floating-point type of the program is cast to it first. With a kernel backend (not null), the JVP
+     * program is compiled as a batched kernel whose batch axis is axis 0 of every parameter and result.
      */
-    private static String programJvp(Path file, Path input, DType dtype) {
+    private static String programJvp(Path file, Path input, DType dtype, BatchedBackend backend) {
         NamedProgram np = IrParser.parseNamed(Json.readText(file, "--program", "IR"), file.toString());
         if (dtype != null) {
             np = new NamedProgram(CastFloatingTypes.apply(np.program(), dtype), np.paramNames(), np.resultNames());
@@ -101,7 +102,12 @@ final class JvpCommand {
             }
         }
         List<String> names = resultNames(np);
-        return render(names, Jvp.evaluate(p, List.of(inputs), java.util.Arrays.asList(tangents)));
+        return render(names, evaluate("jvp", p, List.of(inputs), java.util.Arrays.asList(tangents), backend));
+    }
+
+    /** The JVP in the interpreter ({@code backend} null) or through a compiled batched kernel. */
+    static Jvp.Evaluated evaluate(String what, Program p, List<Tensor> inputs, List<Tensor> tangents, BatchedBackend backend) {
+        return backend == null ? Jvp.evaluate(p, inputs, tangents) : BatchedJvp.evaluate(what, p, inputs, tangents, backend, 1);
     }
 
     /** {@code {"outputs": {...}, "tangents": {...}}} on one line. */

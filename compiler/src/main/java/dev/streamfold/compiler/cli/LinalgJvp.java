@@ -1,5 +1,7 @@
 package dev.streamfold.compiler.cli;
 
+import dev.streamfold.compiler.batched.BatchedBackend;
+import dev.streamfold.compiler.batched.BatchedJvp;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Jvp;
 import dev.streamfold.ir.Shape;
@@ -47,7 +49,7 @@ final class LinalgJvp {
         return m;
     }
 
-    static String run(String opName, DType dtype, Path input) {
+    static String run(String opName, DType dtype, Path input, BatchedBackend backend) {
         Map<String, Boolean> defaults = PARAMS.get(opName);
         if (defaults == null) {
             throw new StreamfoldException("jvp: unknown --op '" + opName + "' (expected " + String.join(", ", PARAMS.keySet()) + ")");
@@ -108,6 +110,9 @@ final class LinalgJvp {
         } catch (StreamfoldException e) {
             throw new StreamfoldException(doc.where(top, op.inputs().get(op.inputs().size() - 1)) + ": " + e.getMessage(), e);
         }
+        if (backend != null) {
+            return JvpCommand.render(op.outputs(), kernelJvp(op, inputs, tangents, backend));
+        }
         Linalg.OutputsAndTangents r = Linalg.jvp(op, inputs, tangents);
         List<Tensor> outs = new ArrayList<>();
         List<Tensor> dOuts = new ArrayList<>();
@@ -116,6 +121,36 @@ final class LinalgJvp {
             dOuts.add(r.tangents().get(name));
         }
         return JvpCommand.render(op.outputs(), new Jvp.Evaluated(outs, dOuts));
+    }
+
+    /** The JVP through a batched kernel: a single matrix is a batch of one. */
+    private static Jvp.Evaluated kernelJvp(LinalgOp op, List<Tensor> inputs, List<Tensor> tangents, BatchedBackend backend) {
+        boolean single = inputs.get(0).shape().rank() == 2;
+        List<Tensor> in = new ArrayList<>();
+        List<Tensor> dIn = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            in.add(single ? batchOfOne(inputs.get(i)) : inputs.get(i));
+            dIn.add(tangents.get(i) == null ? null : single ? batchOfOne(tangents.get(i)) : tangents.get(i));
+        }
+        Jvp.Evaluated e = BatchedJvp.evaluate(op.name(), Linalg.program(op, in), in, dIn, backend, 1);
+        if (!single) {
+            return e;
+        }
+        List<Tensor> outs = new ArrayList<>();
+        List<Tensor> dOuts = new ArrayList<>();
+        for (int i = 0; i < e.outputs().size(); i++) {
+            outs.add(unbatch(e.outputs().get(i)));
+            dOuts.add(e.tangents().get(i) == null ? null : unbatch(e.tangents().get(i)));
+        }
+        return new Jvp.Evaluated(outs, dOuts);
+    }
+
+    private static Tensor batchOfOne(Tensor t) {
+        return new Tensor(t.dtype(), t.shape().prepend(1), t.raw());
+    }
+
+    private static Tensor unbatch(Tensor t) {
+        return new Tensor(t.dtype(), t.shape().dropLeading(), t.raw());
     }
 
     /** The type of input {@code name}: rank 2 or 3, its shape read off the first entry of each level. */
