@@ -90,6 +90,8 @@ public final class LowerStepToKir {
         private final int[] state;
         private final int[] param;
         private KValue t;
+        private KValue zero;
+        private KValue one;
 
         Lowering(StepProgram step) {
             this.step = step;
@@ -192,7 +194,7 @@ public final class LowerStepToKir {
             for (int k = 0; k <= ns; k++) {
                 outs[k] = operand(results.get(k), xVar);
             }
-            KValue zero = b.index(0);
+            KValue zero = zero();
             for (int k = 0; k < ns; k++) {
                 b.store(state[k], zero, outs[k]);
             }
@@ -255,14 +257,28 @@ public final class LowerStepToKir {
 
         private KValue paramAtStep(int slot) {
             perStep[slot] = true;
-            KValue last = b.sub(b.length(param[slot]), b.constI(KType.I64, 1));
-            return read(slot, b.min(t(), last));
+            return read(slot, b.min(t(), last(slot)));
         }
 
         private KValue paramElement(int slot, int index) {
             exact[slot] = Math.max(exact[slot], index + 1);
-            KValue last = b.sub(b.length(param[slot]), b.constI(KType.I64, 1));
-            return read(slot, b.min(b.constI(KType.I64, index), last));
+            return read(slot, b.min(b.constI(KType.I64, index), last(slot)));
+        }
+
+        /** The index of a parameter slot's last entry, as i64. */
+        private KValue last(int slot) {
+            if (one == null) {
+                one = b.constI(KType.I64, 1);
+            }
+            return b.sub(b.length(param[slot]), one);
+        }
+
+        /** The i32 index 0, shared by every access of element 0. */
+        private KValue zero() {
+            if (zero == null) {
+                zero = b.index(0);
+            }
+            return zero;
         }
 
         private KValue read(int slot, KValue at) {
@@ -286,11 +302,11 @@ public final class LowerStepToKir {
             KValue loaded;
             if (slot != null && v.type().rank() == 0) {
                 exact[slot] = Math.max(exact[slot], 1);
-                loaded = b.convert(type, b.load(param[slot], 0));
+                loaded = b.convert(type, b.load(param[slot], zero()));
             } else if (buffer != null) {
-                loaded = b.load(state[buffer], 0);
+                loaded = b.load(state[buffer], zero());
             } else if (v.id() == xVar.id()) {
-                loaded = b.load(x, 0);
+                loaded = b.load(x, zero());
             } else {
                 throw new IllegalStateException("value " + v + " is neither computed nor a streamed input");
             }
