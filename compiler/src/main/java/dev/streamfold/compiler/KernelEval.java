@@ -26,12 +26,28 @@ public final class KernelEval {
     private KernelEval() {}
 
     /** Turns a step kernel's IR into a runnable kernel (a backend's compile-and-load path). */
+    @FunctionalInterface
     public interface KernelLoader {
         StepKernel load(StepKernelIr k, String description);
+
+        /** The runnable kernel of {@code m}'s step for the prepared {@code values}; by default through the step kernel IR. */
+        default StepKernel load(StreamingMatrix m, List<Tensor> values, DType dtype) {
+            return load(VectorKernels.lower(m, values, dtype), m.describe());
+        }
     }
 
-    /** The Vector API backend's loader. */
-    public static final KernelLoader VECTOR = VectorKernels::load;
+    /** The Vector API backend's loader: it lowers the streaming matrix through kernel IR v2 ({@link VectorKernels#load}). */
+    public static final KernelLoader VECTOR = new KernelLoader() {
+        @Override
+        public StepKernel load(StepKernelIr k, String description) {
+            throw new UnsupportedOperationException("the vector backend renders kernel IR v2: load it from the streaming matrix");
+        }
+
+        @Override
+        public StepKernel load(StreamingMatrix m, List<Tensor> values, DType dtype) {
+            return VectorKernels.load(m, values, dtype);
+        }
+    };
 
     /** The loaded kernel of {@code m} and its bound parameter values. */
     public record Bound(StepKernel kernel, double[][] params) {}
@@ -42,7 +58,7 @@ public final class KernelEval {
 
     public static Bound bind(KernelLoader loader, StreamingMatrix m, Bindings bindings, DType dtype) {
         List<Tensor> values = ParamLayout.of(m).bind(m, bindings, dtype);
-        StepKernel k = loader.load(VectorKernels.lower(m, values, dtype), m.describe());
+        StepKernel k = loader.load(m, values, dtype);
         double[][] p = new double[values.size()][];
         for (int i = 0; i < p.length; i++) {
             p[i] = values.get(i).data();

@@ -2,7 +2,7 @@ package dev.streamfold.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.InProcessCompiler;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
@@ -47,7 +47,7 @@ class VectorGoldenTest {
     @MethodSource("kernels")
     void everyGeneratedClassCompilesWithoutWarnings(StreamingMatrix m) {
         for (DType dtype : new DType[] {DType.F32, DType.F64}) {
-            StepKernelIr k = VectorKernels.lower(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
+            StepKir k = VectorKernels.lowerKir(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
             String name = VectorKernels.PACKAGE + "." + VectorKernels.className(k);
             InProcessCompiler.Compiled c = InProcessCompiler.compile(name, VectorKernels.source(k, m.describe()).toString());
             assertEquals(List.of(), c.diagnostics(), "javac -Xlint:all diagnostics for " + m.describe());
@@ -56,7 +56,7 @@ class VectorGoldenTest {
 
     static String source(String expr, DType dtype) {
         StreamingMatrix m = OperatorTable.parse(expr);
-        StepKernelIr k = VectorKernels.lower(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
+        StepKir k = VectorKernels.lowerKir(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
         return VectorKernels.source(k, m.describe()).toString();
     }
 }

@@ -10,7 +10,8 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
-import dev.streamfold.compiler.vector.VectorBackend;
+import dev.streamfold.compiler.lower.StepKir;
+import dev.streamfold.compiler.vector.VectorStepBackend;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -271,8 +272,9 @@ public final class GenerateKernels {
             throw new StreamfoldException(s.at(s.exprColumn()) + e.getMessage());
         }
         StepKernelIr k = VectorKernels.lower(m, values, s.dtype());
-        String cls = VectorKernels.className(k);
-        JavaFile source = VectorBackend.render(k, kernelPackage, cls, m.describe());
+        StepKir v2 = VectorKernels.lowerKir(m, values, s.dtype());
+        String cls = VectorKernels.className(v2);
+        JavaFile source = VectorStepBackend.render(v2, kernelPackage, cls, m.describe());
         return new Compiled(source, cls, signature(s, m, layout, values, k), k, m.describe());
     }
 

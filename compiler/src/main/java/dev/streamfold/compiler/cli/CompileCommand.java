@@ -2,6 +2,7 @@ package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
@@ -58,8 +59,9 @@ final class CompileCommand {
             }
             return ptx(k, m, arch, out);
         }
-        String name = VectorKernels.className(k);
-        String source = VectorKernels.source(k, m.describe()).toString();
+        StepKir s = VectorKernels.lowerKir(m, values, dtype);
+        String name = VectorKernels.className(s);
+        String source = VectorKernels.source(s, m.describe()).toString();
         String manifest = manifest(m, k, name, dtype);
         Path javaFile = Path.of(VectorKernels.PACKAGE.replace('.', '/'), name + ".java");
         write(out, List.of(new Entry(javaFile, source), new Entry(Path.of("manifest.json"), manifest)));

@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -57,7 +57,7 @@ final class DemoCommand {
         }
         DType dtype = DType.F32;
         List<Tensor> values = ParamLayout.of(m).bind(m, Bindings.NONE, dtype);
-        StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        StepKir k = VectorKernels.lowerKir(m, values, dtype);
         String source = VectorKernels.source(k, m.describe()).toString();
         long t0 = System.nanoTime();
         KernelEval.Bound bound = KernelEval.bind(m, Bindings.NONE, dtype);

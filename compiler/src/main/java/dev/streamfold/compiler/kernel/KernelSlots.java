@@ -35,7 +35,16 @@ public final class KernelSlots {
             throw new IllegalStateException("layout has " + entries.size() + " slots, " + values.size() + " values and the kernel "
                     + k.paramCount() + " parameters");
         }
-        boolean[] perStep = StepKernelIr.perStepSlots(k.paramCount(), k.prologue());
+        return of(m, values, StepKernelIr.perStepSlots(k.paramCount(), k.prologue()));
+    }
+
+    /** The slots of a kernel compiled from {@code m} with the prepared {@code values} that reads the slots {@code perStep} by step. */
+    public static List<ParamSlot> of(StreamingMatrix m, List<Tensor> values, boolean[] perStep) {
+        List<ParamLayout.Entry> entries = ParamLayout.of(m).slots();
+        if (entries.size() != values.size() || values.size() != perStep.length) {
+            throw new IllegalStateException("layout has " + entries.size() + " slots, " + values.size() + " values and the kernel "
+                    + perStep.length + " parameters");
+        }
         List<ParamSlot> out = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
             ParamLayout.Entry e = entries.get(i);

@@ -4,6 +4,8 @@ import com.palantir.javapoet.JavaFile;
 import dev.streamfold.compiler.kernel.KernelSize;
 import dev.streamfold.compiler.kernel.KernelSlots;
 import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
+import dev.streamfold.compiler.lower.StepKirPipeline;
 import dev.streamfold.compiler.passes.KernelPipeline;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -21,9 +23,10 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Streaming matrices to loaded Vector API kernels. Classes are cached by the kernel's structure
- * (its kernel IR text), so compositions of the same shape with other parameter values, array
- * lengths or slice sizes reuse one class.
+ * Streaming matrices to loaded Vector API kernels, through kernel IR v2 ({@link StepKirPipeline}, {@link
+ * VectorStepBackend}). Classes are cached by the kernel's structure (its kernel IR text and slots), so
+ * compositions of the same shape with other parameter values, array lengths or slice sizes reuse one class.
+ * {@link #lower} gives the step kernel IR the LLVM backends render.
  */
 public final class VectorKernels {
     /** The package generated kernels are emitted in. */
@@ -34,36 +37,52 @@ public final class VectorKernels {
     private VectorKernels() {}
 
     /**
-     * The kernel IR of {@code m}'s step for parameter values of the given types.
+     * The step kernel IR of {@code m}'s step for parameter values of the given types.
      *
      * @throws dev.streamfold.ir.StreamfoldException if the kernel is larger than {@link KernelSize#MAX}
      */
     public static StepKernelIr lower(StreamingMatrix m, List<Tensor> values, DType dtype) {
-        StepProgram step = StepProgram.build(m, values.stream().map(Tensor::type).toList(), new Type(dtype, new Shape(1)));
-        StepKernelIr k = KernelSize.check(KernelPipeline.compile(step));
+        StepKernelIr k = KernelSize.check(KernelPipeline.compile(step(m, values, dtype)));
         return k.withSlots(KernelSlots.of(m, values, k));
     }
 
-    /** A stable class name derived from the kernel's structure and slots ({@link StepKernelIr#key()}). */
-    public static String className(StepKernelIr k) {
+    /**
+     * The kernel IR v2 of {@code m}'s step for parameter values of the given types, the one this backend renders.
+     * The size limit every compiled backend shares is measured on the step kernel IR, as {@link #lower} does.
+     *
+     * @throws dev.streamfold.ir.StreamfoldException if the kernel is larger than {@link KernelSize#MAX}
+     */
+    public static StepKir lowerKir(StreamingMatrix m, List<Tensor> values, DType dtype) {
+        StepProgram step = step(m, values, dtype);
+        KernelSize.check(KernelPipeline.compile(step));
+        StepKir s = StepKirPipeline.compile(step);
+        return s.withSlots(KernelSlots.of(m, values, s.perStepSlots()));
+    }
+
+    private static StepProgram step(StreamingMatrix m, List<Tensor> values, DType dtype) {
+        return StepProgram.build(m, values.stream().map(Tensor::type).toList(), new Type(dtype, new Shape(1)));
+    }
+
+    /** A stable class name derived from the kernel's structure and slots ({@link StepKir#key()}). */
+    public static String className(StepKir s) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(k.key().getBytes(StandardCharsets.UTF_8));
-            return "Step" + (k.dtype() == DType.F32 ? "F32_" : "F64_") + HexFormat.of().formatHex(h, 0, 6);
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.key().getBytes(StandardCharsets.UTF_8));
+            return "Step" + (s.dtype() == DType.F32 ? "F32_" : "F64_") + HexFormat.of().formatHex(h, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The generated source of {@code k}. */
-    public static JavaFile source(StepKernelIr k, String description) {
-        return VectorBackend.render(k, PACKAGE, className(k), description);
+    /** The generated source of {@code s}. */
+    public static JavaFile source(StepKir s, String description) {
+        return VectorStepBackend.render(s, PACKAGE, className(s), description);
     }
 
-    /** The loaded kernel for {@code k}, compiled on first use. */
-    public static StepKernel load(StepKernelIr k, String description) {
-        return CACHE.computeIfAbsent(k.key(), key -> {
-            String name = className(k);
-            InProcessCompiler.Compiled c = InProcessCompiler.compile(PACKAGE + "." + name, source(k, description).toString());
+    /** The loaded kernel for {@code s}, compiled on first use. */
+    public static StepKernel load(StepKir s, String description) {
+        return CACHE.computeIfAbsent(s.key(), key -> {
+            String name = className(s);
+            InProcessCompiler.Compiled c = InProcessCompiler.compile(PACKAGE + "." + name, source(s, description).toString());
             try {
                 return (StepKernel) c.type().getDeclaredConstructor().newInstance();
             } catch (InstantiationException | IllegalAccessException | InvocationTargetException
@@ -71,6 +90,11 @@ public final class VectorKernels {
                 throw new IllegalStateException("cannot instantiate generated kernel " + name, e);
             }
         });
+    }
+
+    /** The loaded kernel of {@code m}'s step for the prepared {@code values}. */
+    public static StepKernel load(StreamingMatrix m, List<Tensor> values, DType dtype) {
+        return load(lowerKir(m, values, dtype), m.describe());
     }
 
     /** Number of distinct kernel classes loaded so far. */
