@@ -30,10 +30,21 @@ public final class BatchedCompiler {
         }
     }
 
+    /**
+     * The unroll budget of batched kernels: loops whose unrolled size is at most this many instructions become
+     * straight-line code whose arrays live in registers. System property {@code streamfold.unroll} overrides it.
+     */
+    public static int unrollBudget() {
+        return Integer.getInteger("streamfold.unroll", UNROLL_BUDGET);
+    }
+
+    /** The default {@link #unrollBudget()}. */
+    public static final int UNROLL_BUDGET = 65536;
+
     /** {@code spec}'s program, compiled. */
     public static Compiled compile(LinalgKernel spec) {
         LinalgKernel.Named p = spec.program();
-        return compile(spec.name(), p.program(), p.inputs(), p.outputs(), KirPipeline.DEFAULT_UNROLL_BUDGET);
+        return compile(spec.name(), p.program(), p.inputs(), p.outputs(), unrollBudget());
     }
 
     /**

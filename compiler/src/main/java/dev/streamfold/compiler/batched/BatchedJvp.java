@@ -1,6 +1,5 @@
 package dev.streamfold.compiler.batched;
 
-import dev.streamfold.compiler.kir.passes.KirPipeline;
 import dev.streamfold.ir.Jvp;
 import dev.streamfold.ir.Program;
 import dev.streamfold.ir.StreamfoldException;
@@ -43,7 +42,7 @@ public final class BatchedJvp {
             out.add("out" + i);
         }
         BatchedCompiler.Compiled c = BatchedCompiler.compile(what.replaceAll("[^A-Za-z0-9_]", "_") + "_jvp", r.program(), in, out,
-                KirPipeline.DEFAULT_UNROLL_BUDGET);
+                BatchedCompiler.unrollBudget());
         BatchedKernel kernel = backend.load(c.kernel());
         BatchedExecution.Result result = BatchedExecution.run(c, kernel, args, threads);
         boolean anyTangent = false;

@@ -62,7 +62,7 @@ import javax.lang.model.element.Modifier;
  */
 public final class VectorKirBackend {
     /** Most instructions one generated method holds (loops count with their bodies). */
-    public static final int METHOD_INSTRUCTIONS = 120;
+    public static final int METHOD_INSTRUCTIONS = 30;
 
     private static final String VECTOR_PACKAGE = "jdk.incubator.vector";
     private static final ClassName VECTOR_SPECIES = ClassName.get(VECTOR_PACKAGE, "VectorSpecies");
@@ -143,6 +143,8 @@ public final class VectorKirBackend {
         private final Map<String, Integer> categoryCounts = new HashMap<>();
         private final Map<String, Integer> slotCounts = new HashMap<>();
         private final Map<String, TypeName> slotTypes = new HashMap<>();
+        /** Slot arrays that hold lane values: {@code LANES} entries per value. */
+        private final java.util.Set<String> laneSlots = new java.util.HashSet<>();
         private final Set<String> slotOrder = new TreeSet<>();
         private final Map<Integer, Long> constants = new HashMap<>();
         private final Map<Integer, int[]> loopIndexBounds = new HashMap<>();
@@ -329,17 +331,15 @@ public final class VectorKirBackend {
             }
             for (String name : slotOrder) {
                 t.addField(FieldSpec.builder(slotTypes.get(name), name, Modifier.FINAL)
-                        .initializer("new $L", arrayCreation(slotTypes.get(name), slotCounts.get(name))).build());
+                        .initializer("new $L", arrayCreation(slotTypes.get(name), slotCounts.get(name), laneSlots.contains(name)))
+                        .build());
             }
             return t.addMethod(init.build()).addMethod(at.build()).build();
         }
 
-        private static CodeBlock arrayCreation(TypeName array, int n) {
+        private static CodeBlock arrayCreation(TypeName array, int n, boolean lanes) {
             TypeName component = ((ArrayTypeName) array).componentType();
-            if (component instanceof ParameterizedTypeName) {
-                return CodeBlock.of("$T<?>[$L]", VECTOR_MASK, n);
-            }
-            return CodeBlock.of("$T[$L]", component, n);
+            return lanes ? CodeBlock.of("$T[$L * LANES]", component, n) : CodeBlock.of("$T[$L]", component, n);
         }
 
         // ---- blocks and instructions ----
@@ -385,7 +385,7 @@ public final class VectorKirBackend {
             for (int j = 0; j < l.params().size(); j++) {
                 KValue p = l.params().get(j);
                 if (plan.crossesMethods(p)) {
-                    c.addStatement("$L = $L", slot(p), as(l.inits().get(j), p.lane()));
+                    assign(c, p, as(l.inits().get(j), p.lane()));
                 } else {
                     c.addStatement("$T v$L = $L", javaType(p), p.id(), as(l.inits().get(j), p.lane()));
                 }
@@ -399,7 +399,11 @@ public final class VectorKirBackend {
                 c.addStatement("$T next$L = $L", javaType(p), p.id(), as(l.yields().get(j), p.lane()));
             }
             for (KValue p : l.params()) {
-                c.addStatement("$L = next$L", target(p), p.id());
+                if (plan.crossesMethods(p)) {
+                    assign(c, p, CodeBlock.of("next$L", p.id()));
+                } else {
+                    c.addStatement("v$L = next$L", p.id(), p.id());
+                }
             }
             c.endControlFlow();
             for (int j = 0; j < l.results().size(); j++) {
@@ -690,10 +694,6 @@ public final class VectorKirBackend {
                 return CodeBlock.of("$T.zero($L).blend(1, $L)", t.vector, species(t), fromCanonical(t, a));
             }
             Lane f = Lane.of(from);
-            if (f == Lane.I64 && t == Lane.F32) {
-                CodeBlock wide = CodeBlock.of("(($T) $L.convertShape($T.L2D, $L, 0))", Lane.F64.vector, a, OPERATORS, species(Lane.F64));
-                return CodeBlock.of("(($T) $L.convertShape($T.D2F, $L, 0))", t.vector, wide, OPERATORS, species(t));
-            }
             return CodeBlock.of("(($T) $L.convertShape($T.$L2$L, $L, 0))", t.vector, a, OPERATORS, f.letter, t.letter, species(t));
         }
 
@@ -715,9 +715,6 @@ public final class VectorKirBackend {
                     case I64, BOOL -> CodeBlock.of("$L ? 1L : 0L", a);
                 };
             }
-            if (from == KType.I64 && to == KType.F32) {
-                return CodeBlock.of("(float) (double) $L", a);
-            }
             return CodeBlock.of("($T) $L", Lane.of(to).scalar, a);
         }
 
@@ -730,14 +727,21 @@ public final class VectorKirBackend {
         private void define(CodeBlock.Builder c, KValue v, CodeBlock expr) {
             c.addStatement("$T v$L = $L", javaType(v), v.id(), expr);
             if (plan.crossesMethods(v)) {
-                c.addStatement("$L = v$L", slot(v), v.id());
+                assign(c, v, CodeBlock.of("v$L", v.id()));
                 definerLocals.add(v.id());
             }
         }
 
-        /** Where an assignment to {@code v} goes. */
-        private CodeBlock target(KValue v) {
-            return plan.crossesMethods(v) ? slot(v) : CodeBlock.of("v$L", v.id());
+        /**
+         * Stores {@code value} to the slot of {@code v}: uniform values in an array of their type, lane values as
+         * {@code LANES} primitives of a per-type array (masks as booleans), so nothing is boxed between methods.
+         */
+        private void assign(CodeBlock.Builder c, KValue v, CodeBlock value) {
+            if (v.lane()) {
+                c.addStatement("($L).intoArray($L)", value, slot(v));
+            } else {
+                c.addStatement("$L = $L", slot(v), value);
+            }
         }
 
         /** The value {@code v}, as its own type. */
@@ -746,7 +750,11 @@ public final class VectorKirBackend {
                 return CodeBlock.of("v$L", v.id());
             }
             if (v.lane() && v.type() == KType.BOOL) {
-                return CodeBlock.of("$L.cast($L)", slot(v), species(primary));
+                return CodeBlock.of("$T.fromArray($L, $L)", VECTOR_MASK, species(primary), slot(v));
+            }
+            if (v.lane()) {
+                Lane l = Lane.of(v.type());
+                return CodeBlock.of("$T.fromArray($L, $L)", l.vector, species(l), slot(v));
             }
             return slot(v);
         }
@@ -776,14 +784,14 @@ public final class VectorKirBackend {
                 String category = (v.lane() ? "lane" : "uni") + v.type().name();
                 int at = categoryCounts.merge(category, 1, Integer::sum) - 1;
                 String name = category + "_" + at / SLOTS;
-                TypeName component = v.lane()
-                        ? (v.type() == KType.BOOL ? ParameterizedTypeName.get(VECTOR_MASK, WildcardTypeName.subtypeOf(Object.class))
-                                : Lane.of(v.type()).vector)
-                        : (v.type() == KType.BOOL ? TypeName.BOOLEAN : Lane.of(v.type()).scalar);
+                TypeName component = v.type() == KType.BOOL ? TypeName.BOOLEAN : Lane.of(v.type()).scalar;
                 int n = slotCounts.merge(name, 1, Integer::sum) - 1;
                 slotTypes.put(name, ArrayTypeName.of(component));
+                if (v.lane()) {
+                    laneSlots.add(name);
+                }
                 slotOrder.add(name);
-                return CodeBlock.of("g.$L[$L]", name, n);
+                return v.lane() ? CodeBlock.of("g.$L, $L * LANES", name, n) : CodeBlock.of("g.$L[$L]", name, n);
             });
         }
 
