@@ -102,12 +102,15 @@ final class JvpCommand {
             }
         }
         List<String> names = resultNames(np);
-        return render(names, evaluate("jvp", p, List.of(inputs), java.util.Arrays.asList(tangents), backend));
-    }
-
-    /** The JVP in the interpreter ({@code backend} null) or through a compiled batched kernel. */
-    static Jvp.Evaluated evaluate(String what, Program p, List<Tensor> inputs, List<Tensor> tangents, BatchedBackend backend) {
-        return backend == null ? Jvp.evaluate(p, inputs, tangents) : BatchedJvp.evaluate(what, p, inputs, tangents, backend, 1);
+        if (backend == null) {
+            return render(names, Jvp.evaluate(p, List.of(inputs), java.util.Arrays.asList(tangents)));
+        }
+        try {
+            return render(names, BatchedJvp.evaluate("program", p, List.of(inputs), java.util.Arrays.asList(tangents), backend, 1));
+        } catch (StreamfoldException e) {
+            throw new StreamfoldException("jvp: --backend " + backend.option() + " compiles the program as a batched kernel over"
+                    + " axis 0 of every parameter and result: " + e.getMessage(), e);
+        }
     }
 
     /** {@code {"outputs": {...}, "tangents": {...}}} on one line. */
