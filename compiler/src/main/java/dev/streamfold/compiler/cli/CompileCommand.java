@@ -27,8 +27,22 @@ final class CompileCommand {
     private CompileCommand() {}
 
     static String run(String[] argv) {
-        Args a = new Args("compile", argv, 1, Set.of("--expr", "--backend", "--dtype", "--arch", "--out"),
-                Set.of("--param"), Set.of());
+        Args a = new Args("compile", argv, 1, Set.of("--expr", "--op", "--shape", "--rhs", "--backend", "--dtype", "--arch",
+                "--out"), Set.of("--param"), Set.of("--jvp"));
+        if (a.get("--op") != null) {
+            if (a.get("--expr") != null) {
+                throw new StreamfoldException("compile: --expr and --op are mutually exclusive: give one of them");
+            }
+            return LinalgCompile.run(a);
+        }
+        for (String opOnly : List.of("--shape", "--rhs")) {
+            if (a.get(opOnly) != null) {
+                throw new StreamfoldException("compile: " + opOnly + " applies to --op only");
+            }
+        }
+        if (a.flag("--jvp")) {
+            throw new StreamfoldException("compile: --jvp applies to --op only");
+        }
         StreamingMatrix m = EvalCommand.matrix(a.require("--expr"));
         String backend = a.require("--backend");
         DType dtype = DType.parseFloating(a.get("--dtype", "float64"));
