@@ -54,7 +54,10 @@ import javax.lang.model.element.Modifier;
  * {@code name} (a number) or {@code name[N]} (an array of N entries): the declaration fixes only the structure (e.g.
  * the number of BLT buffers), the values are bound at run time. Generation writes each kernel's Vector API source and
  * an index class that hands a service its kernels by name: {@code kernel}, {@code params}, {@code signature} and
- * {@code bind} (named values checked and prepared as the expression language does). Errors are {@link
+ * {@code bind} (named values checked and prepared as the expression language does). A line whose expression is
+ * {@code linalg OP MxN [jvp] [rhs=K] [FLAG[=true|false]]...} ({@link LinalgSpecLine}) is a batched
+ * decomposition or solve, compiled through {@link BatchedCompiler} and {@link VectorKirBackend}; the index hands
+ * those out with {@code batched(name)} and lists them in {@code batchedNames()}. Errors are {@link
  * StreamfoldException}s whose message starts with {@code file:line:column:}.
  */
 public final class GenerateKernels {

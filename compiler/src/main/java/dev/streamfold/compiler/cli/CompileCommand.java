@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code streamfold compile}: writes a kernel's generated source and a manifest. Files are written
+ * {@code streamfold compile}: writes a kernel's generated source and a manifest; {@code --op} compiles a batched
+ * decomposition or solve instead of an expression ({@link LinalgCompile}). Files are written
  * to a temporary directory beside {@code --out} and moved into place, so a failure leaves nothing
  * half-written and no temporary directory behind.
  */

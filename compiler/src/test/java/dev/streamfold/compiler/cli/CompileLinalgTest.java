@@ -192,6 +192,9 @@ class CompileLinalgTest {
                 "compile", "--op", "lu", "--shape", "4x4", "--backend", "vector", "--dtype", "float16");
         refused("compile: --shape applies to --op only", "compile", "--expr", "prefix_sum", "--shape", "4x4", "--backend", "vector");
         refused("compile: --jvp applies to --op only", "compile", "--expr", "prefix_sum", "--jvp", "--backend", "vector");
+        refused("svd: the derivative with full_matrices=true of a non-square matrix (4x3) does not exist: the complement singular"
+                + " vectors are not unique; use full_matrices=false",
+                "compile", "--op", "svd", "--shape", "4x3", "--jvp", "--backend", "vector");
         refused("--backend ptx needs the LLVM backend, which is not on the class path: add dev.streamfold:streamfold-compiler-llvm",
                 "compile", "--op", "lu", "--shape", "4x4", "--backend", "ptx", "--jvp");
     }
