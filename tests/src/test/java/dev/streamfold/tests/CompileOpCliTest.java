@@ -3,6 +3,7 @@ package dev.streamfold.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamfold.compiler.aot.GenerateKernels;
 import dev.streamfold.compiler.cli.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +13,21 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code compile --op ... --backend ptx}: a batched kernel's PTX and its manifest. */
+/** {@code compile --op ... --backend ptx} and a spec's {@code linalg} lines with a PTX architecture: batched PTX. */
 class CompileOpCliTest {
+    @Test
+    void specLinalgLinesGetTheirPtx(@TempDir Path dir) throws IOException {
+        Path spec = dir.resolve("k.spec");
+        Files.write(spec, List.of("chol | float32 | linalg cholesky 4x4 jvp", "sum | float32 | prefix_sum"));
+        GenerateKernels.generatePtx(GenerateKernels.parse(spec), dir.resolve("res"), "com.example", "sm_90");
+        String text = Files.readString(dir.resolve("res/com/example/kernels/chol.ptx"));
+        assertTrue(text.contains(".target sm_90") && text.contains(".entry chol("), text);
+        assertTrue(Files.readString(dir.resolve("res/com/example/kernels/sum.ptx")).contains(".entry"));
+        if (dev.streamfold.compiler.llvm.PtxAssembler.available()) {
+            new dev.streamfold.compiler.llvm.PtxAssembler().check(text, "sm_90");
+        }
+    }
+
     @Test
     void luJvpPtxAndManifest(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("ptx");
