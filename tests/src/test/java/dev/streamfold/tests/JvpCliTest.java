@@ -477,6 +477,80 @@ class JvpCliTest {
         }
     }
 
+    /** The request of {@code c} as an {@code --input} document. */
+    private static String request(OpCase c) {
+        StringBuilder in = new StringBuilder("{\"params\": ").append(c.params()).append(", \"A\": ").append(json(c.a()));
+        if (c.da() != null) {
+            in.append(", \"dA\": ").append(json(c.da()));
+        }
+        if (c.b() != null) {
+            in.append(", \"B\": ").append(json(c.b())).append(", \"dB\": ").append(json(c.db()));
+        }
+        return in.append('}').toString();
+    }
+
+    /** Every entry of {@code got} within 1e-10 of {@code want}, relative to the largest entry of {@code want} (at least 1). */
+    private static void assertClose(Object want, Object got, String what) {
+        if (want == null) {
+            assertNull(got, what);
+            return;
+        }
+        List<Double> w = new ArrayList<>();
+        flatten(want, w);
+        List<Double> g = new ArrayList<>();
+        flatten(got, g);
+        assertEquals(w.size(), g.size(), what);
+        double scale = 1;
+        for (double v : w) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < w.size(); i++) {
+            assertEquals(w.get(i), g.get(i), 1e-10 * scale, what + " entry " + i);
+        }
+    }
+
+    /** The cases the kernel backends are checked on: each op on a single matrix and on a batch. */
+    private static List<OpCase> kernelCases() {
+        List<String> labels = List.of("lu 3x3 (pivots)", "lu tall", "lu batch", "qr default (reduced)", "qr batch",
+                "svd default (full, square)", "svd reduced tall", "svd batch", "eigh default", "eigh batch",
+                "cholesky default", "cholesky batch",
+                "triangular_solve {\"left_side\": true, \"lower\": true, \"transpose_a\": false, \"unit_diagonal\": false}",
+                "triangular_solve {\"left_side\": false, \"lower\": false, \"transpose_a\": true, \"unit_diagonal\": true}",
+                "triangular_solve batch, only dB");
+        List<OpCase> cases = opCases().stream().filter(c -> labels.contains(c.label())).toList();
+        assertEquals(labels.size(), cases.size(), "every chosen case exists");
+        return cases;
+    }
+
+    @Test
+    void kernelBackendsAgreeWithTheInterpreterWithin1e10() throws IOException {
+        for (OpCase c : kernelCases()) {
+            String in = request(c);
+            Map<String, Object> want = CliTest.json(op(c.cliName(), in));
+            for (String backend : List.of("vector", "llvm")) {
+                Map<String, Object> got = CliTest.json(op(c.cliName(), in, "--backend", backend));
+                for (String section : List.of("outputs", "tangents")) {
+                    assertEquals(section(want, section).keySet(), section(got, section).keySet(), c.label() + " " + backend);
+                    for (String name : section(want, section).keySet()) {
+                        assertClose(section(want, section).get(name), section(got, section).get(name),
+                                c.label() + " --backend " + backend + " " + section + " " + name);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void kernelBackendsNameTheFailedMatrixOfABatch() throws IOException {
+        for (String backend : List.of("vector", "llvm")) {
+            refused(op("lu", "{\"A\": [[[2, 1], [1, 3]], [[1, 2], [2, 4]], [[0, 1], [1, 0]]], \"dA\": [[[1, 0], [0, 0]],"
+                    + " [[1, 0], [0, 0]], [[1, 0], [0, 0]]]}", "--backend", backend),
+                    "lu: matrix 1 of the batch: a zero pivot: the matrix is singular");
+            refused(op("cholesky", "{\"A\": [[[4, 0], [0, 4]], [[1, 0], [0, 1]], [[1, 2], [2, 1]]]}", "--backend", backend),
+                    "cholesky: matrix 2 of the batch: the matrix is not positive definite");
+        }
+    }
+
     @Test
     void luOutputsSatisfyPermutedAEqualsLU() throws IOException {
         Map<String, Object> o = CliTest.json(op("lu", "{\"A\": [[1, 2], [3, 4]], \"dA\": [[0, 0], [0, 1]]}"));

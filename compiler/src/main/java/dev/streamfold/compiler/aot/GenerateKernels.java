@@ -9,8 +9,12 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.streamfold.compiler.NativeBackend;
+import dev.streamfold.compiler.batched.BatchedCompiler;
+import dev.streamfold.compiler.batched.LinalgKernel;
+import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.lower.StepKir;
+import dev.streamfold.compiler.vector.VectorKirBackend;
 import dev.streamfold.compiler.vector.VectorStepBackend;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
@@ -29,6 +33,8 @@ import dev.streamfold.runtime.KernelSignature;
 import dev.streamfold.runtime.ParamSlot;
 import dev.streamfold.runtime.StepKernel;
 import dev.streamfold.runtime.VectorApi;
+import dev.streamfold.runtime.batched.BatchedKernel;
+import dev.streamfold.runtime.batched.BatchedRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +42,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.lang.model.element.Modifier;
@@ -47,7 +54,10 @@ import javax.lang.model.element.Modifier;
  * {@code name} (a number) or {@code name[N]} (an array of N entries): the declaration fixes only the structure (e.g.
  * the number of BLT buffers), the values are bound at run time. Generation writes each kernel's Vector API source and
  * an index class that hands a service its kernels by name: {@code kernel}, {@code params}, {@code signature} and
- * {@code bind} (named values checked and prepared as the expression language does). Errors are {@link
+ * {@code bind} (named values checked and prepared as the expression language does). A line whose expression is
+ * {@code linalg OP MxN [jvp] [rhs=K] [FLAG[=true|false]]...} ({@link LinalgSpecLine}) is a batched
+ * decomposition or solve, compiled through {@link BatchedCompiler} and {@link VectorKirBackend}; the index hands
+ * those out with {@code batched(name)} and lists them in {@code batchedNames()}. Errors are {@link
  * StreamfoldException}s whose message starts with {@code file:line:column:}.
  */
 public final class GenerateKernels {
@@ -70,11 +80,18 @@ public final class GenerateKernels {
      *
      * @param placeholders a value of each declared parameter's shape, used to compile the structure
      * @param exprColumn the 1-based column where the expression starts
+     * @param batched the decomposition or solve of a {@code linalg} line, or null for a streaming kernel
      */
     public record Spec(Path file, String name, DType dtype, String expr, Map<String, Tensor> placeholders, int line,
-            int exprColumn) {
+            int exprColumn, LinalgKernel batched) {
         public Spec {
             placeholders = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(placeholders));
+        }
+
+        /** A streaming kernel's line. */
+        public Spec(Path file, String name, DType dtype, String expr, Map<String, Tensor> placeholders, int line,
+                int exprColumn) {
+            this(file, name, dtype, expr, placeholders, line, exprColumn, null);
         }
 
         String at(int column) {
@@ -132,9 +149,19 @@ public final class GenerateKernels {
             }
             int exprEnd = bars.size() == 3 ? bars.get(2) : raw.length();
             String expr = raw.substring(bars.get(1) + 1, exprEnd);
+            int exprColumn = column(raw, bars.get(1) + 1);
+            if (LinalgSpecLine.isLinalg(expr.strip())) {
+                if (bars.size() == 3) {
+                    throw new StreamfoldException(at + column(raw, bars.get(2) + 1) + ": a linalg kernel takes no parameters"
+                            + " column: its flags follow the shape, e.g. 'linalg qr 8x8 full_matrices'");
+                }
+                LinalgKernel k = LinalgSpecLine.parse(expr.strip(), dtype, at, exprColumn);
+                specs.add(new Spec(specFile, name, dtype, expr.strip(), Map.of(), line, exprColumn, k));
+                continue;
+            }
             Map<String, Tensor> placeholders = bars.size() == 3
                     ? declarations(raw, bars.get(2) + 1, at) : Map.of();
-            specs.add(new Spec(specFile, name, dtype, expr.strip(), placeholders, line, column(raw, bars.get(1) + 1)));
+            specs.add(new Spec(specFile, name, dtype, expr.strip(), placeholders, line, exprColumn));
         }
         return specs;
     }
@@ -193,13 +220,22 @@ public final class GenerateKernels {
         Map<String, Spec> byName = new LinkedHashMap<>();
         Map<String, String> classOf = new LinkedHashMap<>();
         Map<String, KernelSignature> signatures = new LinkedHashMap<>();
+        Map<String, String> batchedClassOf = new LinkedHashMap<>();
         List<JavaFile> files = new ArrayList<>();
+        Map<String, Spec> seen = new LinkedHashMap<>();
         for (Spec s : specs) {
-            Spec earlier = byName.put(s.name(), s);
+            Spec earlier = seen.put(s.name(), s);
             if (earlier != null) {
                 throw new StreamfoldException(s.at(1) + "kernel name '" + s.name() + "' is already used on line "
                         + earlier.line());
             }
+            if (s.batched() != null) {
+                String cls = batchedClassName(s);
+                files.add(VectorKirBackend.render(compileBatched(s), kernelPackage, cls));
+                batchedClassOf.put(s.name(), cls);
+                continue;
+            }
+            byName.put(s.name(), s);
             Compiled c = compile(s, kernelPackage);
             files.add(c.source());
             classOf.put(s.name(), c.className());
@@ -209,7 +245,7 @@ public final class GenerateKernels {
             f.writeTo(out);
         }
         Path specFile = specs.isEmpty() ? null : specs.get(0).file();
-        index(ClassName.get(indexPackage, indexClass), kernelPackage, byName, classOf, signatures,
+        index(ClassName.get(indexPackage, indexClass), kernelPackage, byName, classOf, signatures, batchedClassOf,
                 specFile == null ? "the spec" : specFile.getFileName().toString()).writeTo(out);
     }
 
@@ -230,9 +266,29 @@ public final class GenerateKernels {
         Path dir = resourcesOut.resolve(kernelPackage.replace('.', '/'));
         Files.createDirectories(dir);
         for (Spec s : specs) {
+            if (s.batched() != null) {
+                Files.writeString(dir.resolve(s.name() + ".ptx"), llvm.batchedPtx(compileBatched(s), arch));
+                continue;
+            }
             Compiled c = compile(s, kernelPackage);
             Files.writeString(dir.resolve(s.name() + ".ptx"), llvm.ptx(c.kernel(), c.description(), arch));
         }
+    }
+
+    /** The class of a batched kernel: {@code Batched_} and the spec name. */
+    private static String batchedClassName(Spec s) {
+        return "Batched_" + s.name();
+    }
+
+    /** A {@code linalg} line's kernel, optimized, named as the spec names it. */
+    private static Kernel compileBatched(Spec s) {
+        Kernel k;
+        try {
+            k = BatchedCompiler.compile(s.batched()).kernel();
+        } catch (StreamfoldException e) {
+            throw new StreamfoldException(s.at(s.exprColumn()) + e.getMessage());
+        }
+        return new Kernel(s.name(), k.buffers(), k.args(), k.body(), k.nextId());
     }
 
     private record Compiled(JavaFile source, String className, KernelSignature signature, StepKernelIr kernel,
@@ -322,7 +378,8 @@ public final class GenerateKernels {
     }
 
     private static JavaFile index(ClassName index, String kernelPackage, Map<String, Spec> specs,
-            Map<String, String> classOf, Map<String, KernelSignature> signatures, String specName) {
+            Map<String, String> classOf, Map<String, KernelSignature> signatures, Map<String, String> batchedClassOf,
+            String specName) {
         ClassName kernel = ClassName.get(StepKernel.class);
         ClassName signature = ClassName.get(KernelSignature.class);
         ClassName bound = ClassName.get(BoundKernel.class);
@@ -332,7 +389,7 @@ public final class GenerateKernels {
                         + "@throws IllegalStateException when the JVM was started without $L\n", VectorApi.FLAG)
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(kernel).addParameter(String.class, "name")
                 .addStatement("$T.require($S + name)", VectorApi.class, "ahead-of-time kernel ")
-                .beginControlFlow("return switch (name)");
+                .beginControlFlow("switch (name)");
         MethodSpec.Builder params = MethodSpec.methodBuilder("params")
                 .addJavadoc("A fresh copy of the parameter values of a kernel without named parameters, in slot order.\n\n"
                         + "@throws IllegalArgumentException for an unknown name or a kernel with named parameters (use\n"
@@ -343,14 +400,20 @@ public final class GenerateKernels {
         MethodSpec.Builder expr = MethodSpec.methodBuilder("expression")
                 .addJavadoc("The expression {@code name} was compiled from.\n")
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(String.class).addParameter(String.class, "name")
-                .beginControlFlow("return switch (name)");
+                .beginControlFlow("switch (name)");
         MethodSpec.Builder sig = MethodSpec.methodBuilder("signature")
                 .addJavadoc("How {@code name}'s parameter slots are filled: its named parameters, their lengths and order.\n")
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(signature).addParameter(String.class, "name")
-                .beginControlFlow("return switch (name)");
+                .beginControlFlow("switch (name)");
+        for (String name : batchedClassOf.keySet()) {
+            for (MethodSpec.Builder b : List.of(get, params, expr, sig)) {
+                b.addStatement("case $S -> throw new $T($S)", name, IllegalArgumentException.class, "kernel " + name
+                        + " is a batched kernel: use batched(name)");
+            }
+        }
         for (Spec s : specs.values()) {
             KernelSignature ks = signatures.get(s.name());
-            get.addStatement("case $S -> new $T()", s.name(), ClassName.get(kernelPackage, classOf.get(s.name())));
+            get.addCode("case $S -> {\n$>return new $T();\n$<}\n", s.name(), ClassName.get(kernelPackage, classOf.get(s.name())));
             if (ks.parameters().isEmpty()) {
                 params.addCode("case $S -> {\n$>return $L;\n$<}\n", s.name(), fixedValues(ks));
             } else {
@@ -358,17 +421,13 @@ public final class GenerateKernels {
                         "kernel " + s.name() + " has named parameters " + String.join(", ",
                                 ks.parameterNames().stream().map(n -> "$" + n).toList()) + ": use bind(name, values)");
             }
-            expr.addStatement("case $S -> $S", s.name(), s.expr());
-            sig.addStatement("case $S -> $L", s.name(), signatureLiteral(ks, signature, source));
+            expr.addCode("case $S -> {\n$>return $S;\n$<}\n", s.name(), s.expr());
+            sig.addCode("case $S -> {\n$>return $L;\n$<}\n", s.name(), signatureLiteral(ks, signature, source));
         }
         for (MethodSpec.Builder b : List.of(get, params, expr, sig)) {
             b.addStatement("default -> throw new $T($S + name + $S)", IllegalArgumentException.class,
                     "no ahead-of-time kernel named '", "' (see " + specName + ")");
-            if (b == params) {
-                b.endControlFlow();
-            } else {
-                b.endControlFlow("");
-            }
+            b.endControlFlow();
         }
         MethodSpec bind = MethodSpec.methodBuilder("bind")
                 .addJavadoc("Kernel {@code name} with its named parameters bound to {@code values}, checked and prepared\n"
@@ -386,6 +445,31 @@ public final class GenerateKernels {
                 .addStatement("return $T.of($L)", List.class,
                         CodeBlock.join(specs.keySet().stream().map(n -> CodeBlock.of("$S", n)).toList(), ", "))
                 .build();
+        MethodSpec.Builder batched = MethodSpec.methodBuilder("batched")
+                .addJavadoc("The batched kernel compiled for {@code name}, to run with {@link $T}.\n\n"
+                        + "@throws IllegalArgumentException for an unknown name or a streaming kernel's name (use\n"
+                        + "{@link #kernel})\n"
+                        + "@throws IllegalStateException when the JVM was started without $L\n", BatchedRunner.class, VectorApi.FLAG)
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC).returns(BatchedKernel.class).addParameter(String.class, "name")
+                .addStatement("$T.require($S + name)", VectorApi.class, "ahead-of-time kernel ")
+                .beginControlFlow("switch (name)");
+        for (Map.Entry<String, String> e : batchedClassOf.entrySet()) {
+            batched.addCode("case $S -> {\n$>return new $T();\n$<}\n", e.getKey(), ClassName.get(kernelPackage, e.getValue()));
+        }
+        for (String name : specs.keySet()) {
+            batched.addStatement("case $S -> throw new $T($S)", name, IllegalArgumentException.class, "kernel " + name
+                    + " is a streaming kernel: use kernel(name)");
+        }
+        batched.addStatement("default -> throw new $T($S + name + $S)", IllegalArgumentException.class,
+                "no ahead-of-time batched kernel named '", "' (see " + specName + ")").endControlFlow();
+        MethodSpec batchedNames = MethodSpec.methodBuilder("batchedNames")
+                .addJavadoc("The names of the batched kernels in this build, in spec order.\n")
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .returns(ParameterizedTypeName.get(Set.class, String.class))
+                .addStatement("return $T.unmodifiableSequencedSet(new $T<>($T.of($L)))", java.util.Collections.class,
+                        java.util.LinkedHashSet.class, List.class,
+                        CodeBlock.join(batchedClassOf.keySet().stream().map(n -> CodeBlock.of("$S", n)).toList(), ", "))
+                .build();
         TypeSpec t = TypeSpec.classBuilder(index)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addAnnotation(AnnotationSpec.builder(ClassName.get("javax.annotation.processing", "Generated"))
@@ -398,6 +482,8 @@ public final class GenerateKernels {
                 .addMethod(expr.build())
                 .addMethod(sig.build())
                 .addMethod(bind)
+                .addMethod(batchedNames)
+                .addMethod(batched.build())
                 .build();
         return JavaFile.builder(index.packageName(), t).addFileComment("Generated by Streamfold — do not edit.")
                 .skipJavaLangImports(true).indent("    ").build();

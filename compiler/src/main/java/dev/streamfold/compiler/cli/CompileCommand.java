@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code streamfold compile}: writes a kernel's generated source and a manifest. Files are written
+ * {@code streamfold compile}: writes a kernel's generated source and a manifest; {@code --op} compiles a batched
+ * decomposition or solve instead of an expression ({@link LinalgCompile}). Files are written
  * to a temporary directory beside {@code --out} and moved into place, so a failure leaves nothing
  * half-written and no temporary directory behind.
  */
@@ -27,8 +28,22 @@ final class CompileCommand {
     private CompileCommand() {}
 
     static String run(String[] argv) {
-        Args a = new Args("compile", argv, 1, Set.of("--expr", "--backend", "--dtype", "--arch", "--out"),
-                Set.of("--param"), Set.of());
+        Args a = new Args("compile", argv, 1, Set.of("--expr", "--op", "--shape", "--rhs", "--backend", "--dtype", "--arch",
+                "--out"), Set.of("--param"), Set.of("--jvp"));
+        if (a.get("--op") != null) {
+            if (a.get("--expr") != null) {
+                throw new StreamfoldException("compile: --expr and --op are mutually exclusive: give one of them");
+            }
+            return LinalgCompile.run(a);
+        }
+        for (String opOnly : List.of("--shape", "--rhs")) {
+            if (a.get(opOnly) != null) {
+                throw new StreamfoldException("compile: " + opOnly + " applies to --op only");
+            }
+        }
+        if (a.flag("--jvp")) {
+            throw new StreamfoldException("compile: --jvp applies to --op only");
+        }
         StreamingMatrix m = EvalCommand.matrix(a.require("--expr"));
         String backend = a.require("--backend");
         DType dtype = DType.parseFloating(a.get("--dtype", "float64"));

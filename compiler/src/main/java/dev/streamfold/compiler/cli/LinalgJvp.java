@@ -2,6 +2,7 @@ package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.batched.BatchedBackend;
 import dev.streamfold.compiler.batched.BatchedJvp;
+import dev.streamfold.compiler.batched.LinalgOps;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Jvp;
 import dev.streamfold.ir.Shape;
@@ -27,32 +28,10 @@ import java.util.Map;
 final class LinalgJvp {
     private LinalgJvp() {}
 
-    /** The ops, their boolean params with JAX's defaults, in the order they are documented. */
-    private static final Map<String, Map<String, Boolean>> PARAMS = params();
-
-    private static Map<String, Map<String, Boolean>> params() {
-        Map<String, Map<String, Boolean>> p = new LinkedHashMap<>();
-        p.put("lu", Map.of());
-        p.put("qr", ordered("full_matrices", false));
-        p.put("svd", ordered("full_matrices", true, "compute_uv", true));
-        p.put("eigh", ordered("lower", true, "symmetrize_input", true));
-        p.put("cholesky", ordered("symmetrize_input", true));
-        p.put("triangular_solve", ordered("left_side", false, "lower", false, "transpose_a", false, "unit_diagonal", false));
-        return p;
-    }
-
-    private static Map<String, Boolean> ordered(Object... kv) {
-        Map<String, Boolean> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], (Boolean) kv[i + 1]);
-        }
-        return m;
-    }
-
     static String run(String opName, DType dtype, Path input, BatchedBackend backend) {
-        Map<String, Boolean> defaults = PARAMS.get(opName);
+        Map<String, Boolean> defaults = LinalgOps.defaults(opName);
         if (defaults == null) {
-            throw new StreamfoldException("jvp: unknown --op '" + opName + "' (expected " + String.join(", ", PARAMS.keySet()) + ")");
+            throw new StreamfoldException("jvp: unknown --op '" + opName + "' (expected " + String.join(", ", LinalgOps.names()) + ")");
         }
         Json.Located doc = Json.parseLocated(Json.readFile(input, "--input"), input.toString());
         if (!(doc.root() instanceof Map<?, ?> top)) {
@@ -84,16 +63,7 @@ final class LinalgJvp {
                 flags.put((String) k, v);
             }
         }
-        LinalgOp op = switch (opName) {
-            case "lu" -> LinalgOp.lu();
-            case "qr" -> LinalgOp.qr(flags.get("full_matrices"));
-            case "svd" -> LinalgOp.svd(flags.get("full_matrices"), flags.get("compute_uv"));
-            case "eigh" -> LinalgOp.eigh(flags.get("lower"), flags.get("symmetrize_input"));
-            case "cholesky" -> LinalgOp.cholesky(flags.get("symmetrize_input"));
-            case "triangular_solve" -> LinalgOp.triangularSolve(flags.get("left_side"), flags.get("lower"),
-                    flags.get("transpose_a"), flags.get("unit_diagonal"));
-            default -> throw new IllegalStateException("no op for " + opName);
-        };
+        LinalgOp op = LinalgOps.of(opName, flags);
         List<Tensor> inputs = new ArrayList<>();
         List<Tensor> tangents = new ArrayList<>();
         for (String name : op.inputs()) {

@@ -29,13 +29,18 @@ public final class Main {
                    [--param NAME=VALUE]... [--tangent NAME=VALUE]... [--threads K]
               compile --expr EXPR --backend vector|ptx [--dtype float64|float32] [--arch sm_80|sm_90]
                       [--param NAME=VALUE]... --out DIR
+              compile --op lu|qr|svd|eigh|cholesky|triangular_solve --shape MxN [--rhs K] [--jvp]
+                      [--param FLAG=true|false]... [--dtype float64|float32] --backend vector|ptx
+                      [--arch sm_80|sm_90] --out DIR
+                                             a batched decomposition or solve (one item per SIMD lane or
+                                             GPU thread), its source or PTX and a manifest of its buffers
               noise --expr EXPR [--backend vector|llvm] --dim D --steps T --seed S [--stddev SIGMA]
                     [--dtype float32|float64] [--threads K] [--param NAME=VALUE]... --out FILE|-
                     [--state FILE] [--resume FILE]
-              jvp --program FILE --input FILE [--backend interpreter] [--dtype float64|float32]
+              jvp --program FILE --input FILE [--backend interpreter|vector|llvm] [--dtype float64|float32]
                   the outputs of an IR program (text format: README.md) and their derivatives along the
                   tangents in FILE ({"inputs": {"x": ...}, "tangents": {"x": ...}})
-              jvp --op lu|qr|svd|eigh|cholesky|triangular_solve --input FILE [--backend interpreter]
+              jvp --op lu|qr|svd|eigh|cholesky|triangular_solve --input FILE [--backend interpreter|vector|llvm]
                   [--dtype float64|float32]
                   a decomposition and its derivative ({"params": {...}, "A": ..., "dA": ...})
               mechanism --expr EXPR --steps N [--min-sep B] [--max-participations K]
