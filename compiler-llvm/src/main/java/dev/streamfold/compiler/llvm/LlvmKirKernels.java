@@ -51,16 +51,40 @@ public final class LlvmKirKernels {
      * @throws LlvmException if LLVM rejects the module
      */
     public static BatchedKernel load(Kernel k) {
-        return CACHE.computeIfAbsent(KirPrinter.print(k), text -> compile(k));
+        return load(k, lanes(k));
     }
+
+    /**
+     * The loaded kernel for {@code k} running {@code lanes} items at once as vectors ({@link LlvmKirEmitter#host(Kernel,
+     * int)}), compiled on first use.
+     *
+     * @param lanes a power of two from 1 to 64
+     * @throws IllegalStateException if {@code k} does not verify
+     * @throws LlvmException if LLVM rejects the module
+     */
+    public static BatchedKernel load(Kernel k, int lanes) {
+        return CACHE.computeIfAbsent(lanes + " lanes\n" + KirPrinter.print(k), text -> compile(k, lanes));
+    }
+
+    /**
+     * The items {@link #load(Kernel)} runs at once: the system property {@value #LANES_PROPERTY} if set, else one
+     * host vector register of the kernel's widest batched element ({@link LlvmKirEmitter#lanesFor}).
+     */
+    public static int lanes(Kernel k) {
+        Integer given = Integer.getInteger(LANES_PROPERTY);
+        return given != null ? given : LlvmKirEmitter.lanesFor(k, Toolchain.INSTANCE.hostVectorBits());
+    }
+
+    /** The system property that fixes the items a host kernel runs at once, for every kernel. */
+    public static final String LANES_PROPERTY = "streamfold.llvm.lanes";
 
     /** Number of distinct kernels compiled so far. */
     public static int cachedKernels() {
         return CACHE.size();
     }
 
-    private static BatchedKernel compile(Kernel k) {
-        HostModule module = Toolchain.INSTANCE.jitHost(LlvmKirEmitter.host(k));
+    private static BatchedKernel compile(Kernel k, int lanes) {
+        HostModule module = Toolchain.INSTANCE.jitHost(LlvmKirEmitter.host(k, lanes));
         try {
             return new HostKernel(k, module, bind(module, LlvmKirEmitter.symbol(k) + "_run"));
         } catch (RuntimeException e) {
