@@ -31,7 +31,8 @@ import java.util.TreeSet;
  * ({@code llvm.fptosi.sat}), as Java's casts do; i64 to f32 goes through f64, as the evaluator does. Integer
  * division and remainder by zero give 0, and {@code MIN / -1} wraps, as the evaluator defines them. Loops are basic
  * blocks with phi nodes for the index and the carried values. Scratch buffers are arrays allocated once in the entry
- * block, one element per slot (stride 1), zeroed at the start of every item as the evaluator's are.
+ * block, one element per slot (stride 1; one vector of the items run at once per slot), zeroed at the start of every
+ * item as the evaluator's are.
  *
  * <p>Indices are not checked: a kernel whose indices leave a buffer reads or writes outside it (the evaluator
  * throws there).

@@ -31,12 +31,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link Double#doubleToRawLongBits} (f32 arguments are rounded to float). Buffers must not overlap unless both
  * are only read. {@code run} checks the buffer count, kinds and sizes and the range before native code runs, and
  * throws {@link IllegalArgumentException} on a violation. Thread-safe.
+ *
+ * <p>The item loop runs {@link #lanes} consecutive items at once as one SIMD vector per value (one lane per item), the
+ * rest of a range one item at a time; every width computes the evaluator's bits.
  */
 public final class LlvmKirKernels {
     private static final FunctionDescriptor RUN = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, JAVA_LONG);
 
     private static final ConcurrentHashMap<String, BatchedKernel> CACHE = new ConcurrentHashMap<>();
+
+    /** The system property that fixes the items a host kernel runs at once, for every kernel. */
+    public static final String LANES_PROPERTY = "streamfold.llvm.lanes";
 
     private LlvmKirKernels() {}
 
@@ -74,9 +80,6 @@ public final class LlvmKirKernels {
         Integer given = Integer.getInteger(LANES_PROPERTY);
         return given != null ? given : LlvmKirEmitter.lanesFor(k, Toolchain.INSTANCE.hostVectorBits());
     }
-
-    /** The system property that fixes the items a host kernel runs at once, for every kernel. */
-    public static final String LANES_PROPERTY = "streamfold.llvm.lanes";
 
     /** Number of distinct kernels compiled so far. */
     public static int cachedKernels() {
