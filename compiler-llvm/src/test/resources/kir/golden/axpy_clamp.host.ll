@@ -26,11 +26,59 @@ entry:
   %buf1 = load ptr, ptr %buf1.slot, align 8
   %arg0.slot = getelementptr inbounds i64, ptr %args, i64 0
   %arg0 = load i64, ptr %arg0.slot, align 8
-  call void @axpy_clamp_items(ptr %buf0, ptr %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %to)
+  %count = sub i64 %to, %from
+  %whole = and i64 %count, -4
+  %split = add i64 %from, %whole
+  call void @axpy_clamp_lanes(ptr %buf0, ptr %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %split)
+  call void @axpy_clamp_items(ptr %buf0, ptr %buf1, i64 %arg0, i64 %batch, i64 %split, i64 %to)
   ret void
 }
 
-; Element e of item b of a batched buffer at e * batch + b. Buffers do not overlap unless both are only read.
+; Items [from, to) of the batch, 4 at once (to - from is a multiple of 4): lane values are vectors of consecutive items.
+define internal void @axpy_clamp_lanes(ptr noalias %buf0, ptr noalias %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %to) alwaysinline {
+entry:
+  %any = icmp slt i64 %from, %to
+  br i1 %any, label %item, label %done
+item:
+  %b = phi i64 [ %from, %entry ], [ %b.next, %item.next ]
+  %v0.f64 = bitcast i64 %arg0 to double
+  %v0 = fptrunc double %v0.f64 to float
+  %v0.splat.one = insertelement <4 x float> poison, float %v0, i64 0
+  %v0.splat = shufflevector <4 x float> %v0.splat.one, <4 x float> poison, <4 x i32> zeroinitializer
+  br label %loop0
+loop0:
+  %v1 = phi i32 [ 0, %item ], [ %loop0.next, %loop0.body ]
+  %v1.splat.one = insertelement <4 x i32> poison, i32 %v1, i64 0
+  %v1.splat = shufflevector <4 x i32> %v1.splat.one, <4 x i32> poison, <4 x i32> zeroinitializer
+  %loop0.go = icmp slt i32 %v1, 2
+  br i1 %loop0.go, label %loop0.body, label %loop0.exit
+loop0.body:
+  %v2.e = sext i32 %v1 to i64
+  %v2.row = mul nsw i64 %v2.e, %batch
+  %v2.pos = add nsw i64 %v2.row, %b
+  %v2.at = getelementptr inbounds float, ptr %buf0, i64 %v2.pos
+  %v2 = load <4 x float>, ptr %v2.at, align 4
+  %v4 = call <4 x float> @llvm.fma.v4f32(<4 x float> %v0.splat, <4 x float> %v2, <4 x float> splat (float 0x3FF0000000000000))
+  %v6 = fcmp olt <4 x float> %v4, splat (float 0x0000000000000000)
+  %v8 = select <4 x i1> %v6, <4 x float> splat (float 0x0000000000000000), <4 x float> %v4
+  %store0.e = sext i32 %v1 to i64
+  %store0.row = mul nsw i64 %store0.e, %batch
+  %store0.pos = add nsw i64 %store0.row, %b
+  %store0.at = getelementptr inbounds float, ptr %buf1, i64 %store0.pos
+  store <4 x float> %v8, ptr %store0.at, align 4
+  %loop0.next = add nsw i32 %v1, 1
+  br label %loop0
+loop0.exit:
+  br label %item.next
+item.next:
+  %b.next = add nuw nsw i64 %b, 4
+  %more = icmp slt i64 %b.next, %to
+  br i1 %more, label %item, label %done
+done:
+  ret void
+}
+
+; Items [from, to) of the batch, one at a time.
 define internal void @axpy_clamp_items(ptr noalias %buf0, ptr noalias %buf1, i64 %arg0, i64 %batch, i64 %from, i64 %to) alwaysinline {
 entry:
   %any = icmp slt i64 %from, %to
@@ -70,4 +118,5 @@ done:
   ret void
 }
 
+declare <4 x float> @llvm.fma.v4f32(<4 x float>, <4 x float>, <4 x float>)
 declare float @llvm.fma.f32(float, float, float)

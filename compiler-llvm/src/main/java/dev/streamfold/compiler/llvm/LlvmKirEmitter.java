@@ -31,7 +31,8 @@ import java.util.TreeSet;
  * ({@code llvm.fptosi.sat}), as Java's casts do; i64 to f32 goes through f64, as the evaluator does. Integer
  * division and remainder by zero give 0, and {@code MIN / -1} wraps, as the evaluator defines them. Loops are basic
  * blocks with phi nodes for the index and the carried values. Scratch buffers are arrays allocated once in the entry
- * block, one element per slot (stride 1), zeroed at the start of every item as the evaluator's are.
+ * block, one element per slot (stride 1; one vector of the items run at once per slot), zeroed at the start of every
+ * item as the evaluator's are.
  *
  * <p>Indices are not checked: a kernel whose indices leave a buffer reads or writes outside it (the evaluator
  * throws there).
@@ -50,9 +51,13 @@ import java.util.TreeSet;
  * per non-scratch buffer (its element count; read only for params of free length), {@code args} to the i64
  * arguments. It calls the internal, always inlined {@code NAME_items}, which takes every buffer as a {@code noalias}
  * pointer (buffers must not overlap unless both are only read) and runs items {@code b} in {@code [from, to)},
- * element {@code e} of a batched buffer at {@code e * batch + b}. The item loop is plain scalar IR, which LLVM's O3
- * pipeline vectorizes where the body is straight-line once small loops are unrolled (and calls no libm function
- * without a vector form, such as {@code fmod} for {@code rem}).
+ * element {@code e} of a batched buffer at {@code e * batch + b}. With {@code lanes > 1} ({@link #host(Kernel, int)}),
+ * {@code NAME_run} first calls {@code NAME_lanes}, which runs the body on {@code lanes} consecutive items at once: every
+ * lane value is a {@code <lanes x T>} vector, uniform values stay scalars (broadcast where a lane operand needs
+ * them), batched loads and stores are contiguous vector accesses and scratch slots are vectors; it takes the largest
+ * multiple of {@code lanes} items of the range, and {@code NAME_items} runs the rest one item at a time. Vector
+ * operations are the scalar ones lane by lane, so both compute the same bits; libm calls and {@code frem} of vectors
+ * are scalarized by LLVM into the same C library calls.
  *
  * <p>The GPU form ({@link #ptx}) is the {@code ptx_kernel} entry point documented at {@link PtxKirCompiler}.
  */
@@ -73,6 +78,10 @@ public final class LlvmKirEmitter {
 
     private final Kernel k;
     private final Form form;
+    /** Items the body of the function being rendered runs at once: 1, or the vector width of {@code NAME_lanes}. */
+    private int lanes = 1;
+    /** Broadcasts of uniform values to {@code <lanes x T>}, by value id; literals are {@code splat (...)} inline. */
+    private final Map<Integer, String> splats = new HashMap<>();
     private final String symbol;
     private final TreeSet<String> declarations = new TreeSet<>();
     private final List<String> lines = new ArrayList<>();
@@ -89,9 +98,38 @@ public final class LlvmKirEmitter {
         this.symbol = symbol(k);
     }
 
-    /** The host module of {@code k}, exporting {@code NAME_run}. */
+    /** The host module of {@code k}, exporting {@code NAME_run}, one item at a time. */
     public static String host(Kernel k) {
-        return new LlvmKirEmitter(k, Form.HOST).render();
+        return host(k, 1);
+    }
+
+    /**
+     * The host module of {@code k}, exporting {@code NAME_run}, which runs {@code lanes} items at once as vectors and
+     * the rest of the range one at a time (see the class comment).
+     *
+     * @param lanes a power of two from 1 to 64
+     */
+    public static String host(Kernel k, int lanes) {
+        if (lanes < 1 || lanes > 64 || Integer.bitCount(lanes) != 1) {
+            throw new IllegalArgumentException("lanes must be a power of two from 1 to 64, got " + lanes);
+        }
+        LlvmKirEmitter e = new LlvmKirEmitter(k, Form.HOST);
+        e.lanes = lanes;
+        return e.render();
+    }
+
+    /**
+     * The vector width, in items, that suits {@code k} on a CPU with {@code vectorBits}-bit registers: one register of
+     * its widest batched element type (at least 4 bytes) per value, and at least 4 items.
+     */
+    public static int lanesFor(Kernel k, int vectorBits) {
+        int widest = 4;
+        for (KBuffer b : k.buffers()) {
+            if (b.role().batched()) {
+                widest = Math.max(widest, b.type().bytes());
+            }
+        }
+        return Math.max(4, Integer.highestOneBit(Math.max(1, vectorBits / (8 * widest))));
     }
 
     /**
@@ -173,16 +211,46 @@ public final class LlvmKirEmitter {
             params.add("i64 %arg" + a);
             values.add("i64 %arg" + a);
         }
-        for (String p : List.of("%batch", "%from", "%to")) {
-            params.add("i64 " + p);
-            values.add("i64 " + p);
+        params.add("i64 %batch");
+        params.add("i64 %from");
+        params.add("i64 %to");
+        String passed = String.join(", ", values);
+        int width = lanes;
+        if (width > 1) {
+            inst("%count = sub i64 %to, %from");
+            inst("%whole = and i64 %count, " + (-width));
+            inst("%split = add i64 %from, %whole");
+            inst("call void @" + symbol + "_lanes(" + passed + ", i64 %batch, i64 %from, i64 %split)");
+            inst("call void @" + symbol + "_items(" + passed + ", i64 %batch, i64 %split, i64 %to)");
+        } else {
+            inst("call void @" + symbol + "_items(" + passed + ", i64 %batch, i64 %from, i64 %to)");
         }
-        inst("call void @" + symbol + "_items(" + String.join(", ", values) + ")");
         inst("ret void");
         lines.add("}");
+        if (width > 1) {
+            lines.add("");
+            line("; Items [from, to) of the batch, " + width + " at once (to - from is a multiple of " + width
+                    + "): lane values are vectors of consecutive items.");
+            itemLoop("_lanes", params, width);
+        }
         lines.add("");
-        line("; Element e of item b of a batched buffer at e * batch + b. Buffers do not overlap unless both are only read.");
-        open("define internal void @" + symbol + "_items(" + String.join(", ", params) + ") alwaysinline {");
+        line("; Items [from, to) of the batch, one at a time.");
+        itemLoop("_items", params, 1);
+        return String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * The function {@code NAME + suffix} over items [from, to), {@code width} items per iteration: element e of item b
+     * of a batched buffer at e * batch + b; buffers do not overlap unless both are only read.
+     */
+    private void itemLoop(String suffix, List<String> params, int width) {
+        lanes = width;
+        operands.clear();
+        constants.clear();
+        splats.clear();
+        loops = 0;
+        stores = 0;
+        open("define internal void @" + symbol + suffix + "(" + String.join(", ", params) + ") alwaysinline {");
         label("entry");
         allocateScratch();
         inst("%any = icmp slt i64 %from, %to");
@@ -192,13 +260,12 @@ public final class LlvmKirEmitter {
         itemBody();
         inst("br label %item.next");
         label("item.next");
-        inst("%b.next = add nuw nsw i64 %b, 1");
+        inst("%b.next = add nuw nsw i64 %b, " + width);
         inst("%more = icmp slt i64 %b.next, %to");
         inst("br i1 %more, label %item, label %done");
         label("done");
         inst("ret void");
         lines.add("}");
-        return String.join("\n", lines) + "\n";
     }
 
     private String ptxEntry() {
@@ -251,8 +318,8 @@ public final class LlvmKirEmitter {
         for (int i = 0; i < k.buffers().size(); i++) {
             KBuffer b = k.buffers().get(i);
             if (b.role() == KBuffer.Role.SCRATCH) {
-                inst("%scratch" + i + " = alloca " + llvm(b.type()) + ", i64 " + Math.max(b.elements(), 1) + ", align "
-                        + b.type().bytes());
+                inst("%scratch" + i + " = alloca " + type(b.type(), true) + ", i64 " + Math.max(b.elements(), 1)
+                        + ", align " + lanes * b.type().bytes());
             }
         }
     }
@@ -262,8 +329,8 @@ public final class LlvmKirEmitter {
             KBuffer b = k.buffers().get(i);
             if (b.role() == KBuffer.Role.SCRATCH && b.elements() > 0) {
                 declare("declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)");
-                inst("call void @llvm.memset.p0.i64(ptr align " + b.type().bytes() + " %scratch" + i + ", i8 0, i64 "
-                        + (long) b.elements() * b.type().bytes() + ", i1 false)");
+                inst("call void @llvm.memset.p0.i64(ptr align " + lanes * b.type().bytes() + " %scratch" + i + ", i8 0, i64 "
+                        + (long) b.elements() * lanes * b.type().bytes() + ", i1 false)");
             }
         }
         body(k.body());
@@ -272,36 +339,40 @@ public final class LlvmKirEmitter {
     private void body(List<KInstr> body) {
         for (KInstr i : body) {
             switch (i) {
-                case KInstr.ConstF c -> operands.put(c.dst().id(), floatLiteral(c.dst().type(), c.value()));
+                case KInstr.ConstF c -> bind(c.dst(), floatLiteral(c.dst().type(), c.value()));
                 case KInstr.ConstI c -> {
-                    operands.put(c.dst().id(), intLiteral(c.dst().type(), c.value()));
+                    bind(c.dst(), intLiteral(c.dst().type(), c.value()));
                     constants.add(c.dst().id());
                 }
                 case KInstr.Arg a -> arg(a);
-                case KInstr.Length l -> operands.put(l.dst().id(), freeLength(k.buffers().get(l.buffer()))
+                case KInstr.Length l -> bind(l.dst(), freeLength(k.buffers().get(l.buffer()))
                         ? "%len" + l.buffer() : Integer.toString(k.buffers().get(l.buffer()).elements()));
                 case KInstr.Load l -> {
-                    String t = llvm(l.dst().type());
+                    String t = type(l.dst());
                     String at = address(v(l.dst()), l.buffer(), l.index());
-                    define(l.dst(), "load " + t + ", " + pointer(l.buffer()) + " " + at + ", align " + l.dst().type().bytes());
+                    define(l.dst(), "load " + t + ", " + pointer(l.buffer()) + " " + at + ", align " + align(l.buffer()));
                 }
                 case KInstr.Store s -> {
-                    String t = llvm(s.value().type());
+                    boolean lane = k.buffers().get(s.buffer()).role().batched();
+                    String t = type(s.value().type(), lane);
                     String at = address("%store" + stores++, s.buffer(), s.index());
-                    inst("store " + t + " " + op(s.value()) + ", " + pointer(s.buffer()) + " " + at + ", align "
-                            + s.value().type().bytes());
+                    inst("store " + t + " " + op(s.value(), lane) + ", " + pointer(s.buffer()) + " " + at + ", align "
+                            + align(s.buffer()));
                 }
                 case KInstr.Unary u -> unary(u);
                 case KInstr.Binary b -> binary(b);
                 case KInstr.Fma f -> {
-                    String t = llvm(f.dst().type());
-                    define(f.dst(), "call " + t + " " + intrinsic("fma", f.dst().type(), 3) + "(" + t + " " + op(f.a()) + ", "
-                            + t + " " + op(f.b()) + ", " + t + " " + op(f.c()) + ")");
+                    String t = type(f.dst());
+                    boolean lane = f.dst().lane();
+                    define(f.dst(), "call " + t + " " + intrinsic("fma", f.dst().type(), 3, lane) + "(" + t + " "
+                            + op(f.a(), lane) + ", " + t + " " + op(f.b(), lane) + ", " + t + " " + op(f.c(), lane) + ")");
                 }
                 case KInstr.Compare c -> compare(c);
                 case KInstr.Select s -> {
-                    String t = llvm(s.dst().type());
-                    define(s.dst(), "select i1 " + op(s.cond()) + ", " + t + " " + op(s.a()) + ", " + t + " " + op(s.b()));
+                    String t = type(s.dst());
+                    boolean lane = s.dst().lane();
+                    define(s.dst(), "select " + type(s.cond()) + " " + op(s.cond()) + ", " + t + " " + op(s.a(), lane) + ", "
+                            + t + " " + op(s.b(), lane));
                 }
                 case KInstr.Convert c -> convert(c);
                 case KInstr.Loop l -> loop(l);
@@ -313,7 +384,7 @@ public final class LlvmKirEmitter {
         String word = "%arg" + a.index();
         String v = v(a.dst());
         switch (a.dst().type()) {
-            case I64 -> operands.put(a.dst().id(), word);
+            case I64 -> bind(a.dst(), word);
             case I32 -> define(a.dst(), "trunc i64 " + word + " to i32");
             case BOOL -> define(a.dst(), "icmp ne i64 " + word + ", 0");
             case F64 -> define(a.dst(), "bitcast i64 " + word + " to double");
@@ -328,6 +399,7 @@ public final class LlvmKirEmitter {
     private String address(String prefix, int buffer, KValue index) {
         KBuffer b = k.buffers().get(buffer);
         String t = llvm(b.type());
+        String slot = type(b.type(), true);
         String e = wide(prefix + ".e", index);
         switch (b.role()) {
             case IN, OUT, STATE -> {
@@ -338,7 +410,7 @@ public final class LlvmKirEmitter {
             }
             case PARAM -> inst(prefix + ".at = getelementptr inbounds " + t + ", " + passedPointer() + " %buf" + buffer
                     + ", i64 " + e);
-            case SCRATCH -> inst(prefix + ".at = getelementptr inbounds " + t + ", ptr %scratch" + buffer + ", i64 " + e);
+            case SCRATCH -> inst(prefix + ".at = getelementptr inbounds " + slot + ", ptr %scratch" + buffer + ", i64 " + e);
         }
         return prefix + ".at";
     }
@@ -346,6 +418,12 @@ public final class LlvmKirEmitter {
     /** The pointer type of the buffers passed in: global memory on the GPU. */
     private String passedPointer() {
         return form == Form.PTX ? GLOBAL : "ptr";
+    }
+
+    /** The alignment of an access to {@code buffer}: its element's, a whole vector's for scratch slots. */
+    private int align(int buffer) {
+        KBuffer b = k.buffers().get(buffer);
+        return (b.role() == KBuffer.Role.SCRATCH ? lanes : 1) * b.type().bytes();
     }
 
     private String pointer(int buffer) {
@@ -363,35 +441,40 @@ public final class LlvmKirEmitter {
 
     private void unary(KInstr.Unary u) {
         KType type = u.dst().type();
-        String t = llvm(type);
+        boolean lane = u.dst().lane();
+        String t = type(u.dst());
         String a = op(u.a());
         String v = v(u.dst());
         if (!type.isFloat()) {
             switch (u.kind()) {
-                case NEG -> define(u.dst(), "sub " + t + " 0, " + a);
-                case ABS -> define(u.dst(), "call " + t + " " + intIntrinsic("abs", type, t + ", i1") + "(" + t + " " + a
-                        + ", i1 false)");
+                case NEG -> define(u.dst(), "sub " + t + " " + literal("0", type, lane) + ", " + a);
+                case ABS -> define(u.dst(), "call " + t + " " + intIntrinsic("abs", type, lane, t + ", i1") + "(" + t + " "
+                        + a + ", i1 false)");
                 case SIGN -> {
-                    inst(v + ".pos = icmp sgt " + t + " " + a + ", 0");
-                    inst(v + ".neg = icmp slt " + t + " " + a + ", 0");
-                    inst(v + ".one = zext i1 " + v + ".pos to " + t);
-                    inst(v + ".minus = zext i1 " + v + ".neg to " + t);
+                    String zero = literal("0", type, lane);
+                    String bool = type(KType.BOOL, lane);
+                    inst(v + ".pos = icmp sgt " + t + " " + a + ", " + zero);
+                    inst(v + ".neg = icmp slt " + t + " " + a + ", " + zero);
+                    inst(v + ".one = zext " + bool + " " + v + ".pos to " + t);
+                    inst(v + ".minus = zext " + bool + " " + v + ".neg to " + t);
                     define(u.dst(), "sub " + t + " " + v + ".one, " + v + ".minus");
                 }
-                case NOT -> define(u.dst(), "xor " + t + " " + a + ", " + (type == KType.BOOL ? "true" : "-1"));
+                case NOT -> define(u.dst(), "xor " + t + " " + a + ", " + literal(type == KType.BOOL ? "true" : "-1", type, lane));
                 case SQRT, EXP, LOG, RECIPROCAL -> throw new IllegalStateException(u.kind() + " of an integer");
             }
             return;
         }
         switch (u.kind()) {
             case NEG -> define(u.dst(), "fneg " + t + " " + a);
-            case ABS -> define(u.dst(), "call " + t + " " + intrinsic("fabs", type, 1) + "(" + t + " " + a + ")");
-            case SQRT -> define(u.dst(), "call " + t + " " + intrinsic("sqrt", type, 1) + "(" + t + " " + a + ")");
-            case RECIPROCAL -> define(u.dst(), "fdiv " + t + " 1.0, " + a);
+            case ABS -> define(u.dst(), "call " + t + " " + intrinsic("fabs", type, 1, lane) + "(" + t + " " + a + ")");
+            case SQRT -> define(u.dst(), "call " + t + " " + intrinsic("sqrt", type, 1, lane) + "(" + t + " " + a + ")");
+            case RECIPROCAL -> define(u.dst(), "fdiv " + t + " " + literal("1.0", type, lane) + ", " + a);
             case SIGN -> {
-                inst(v + ".nonzero = fcmp one " + t + " " + a + ", 0.0");
-                inst(v + ".unit = call " + t + " " + intrinsic("copysign", type, 2) + "(" + t + " 1.0, " + t + " " + a + ")");
-                define(u.dst(), "select i1 " + v + ".nonzero, " + t + " " + v + ".unit, " + t + " " + a);
+                inst(v + ".nonzero = fcmp one " + t + " " + a + ", " + literal("0.0", type, lane));
+                inst(v + ".unit = call " + t + " " + intrinsic("copysign", type, 2, lane) + "(" + t + " "
+                        + literal("1.0", type, lane) + ", " + t + " " + a + ")");
+                define(u.dst(), "select " + type(KType.BOOL, lane) + " " + v + ".nonzero, " + t + " " + v + ".unit, " + t
+                        + " " + a);
             }
             case EXP -> inDouble(u.dst(), "exp", List.of(u.a()));
             case LOG -> inDouble(u.dst(), "log", List.of(u.a()));
@@ -401,9 +484,10 @@ public final class LlvmKirEmitter {
 
     private void binary(KInstr.Binary b) {
         KType type = b.dst().type();
-        String t = llvm(type);
-        String x = op(b.a());
-        String y = op(b.b());
+        boolean lane = b.dst().lane();
+        String t = type(b.dst());
+        String x = op(b.a(), lane);
+        String y = op(b.b(), lane);
         String v = v(b.dst());
         if (!type.isFloat()) {
             switch (b.kind()) {
@@ -412,24 +496,29 @@ public final class LlvmKirEmitter {
                 case MUL -> define(b.dst(), "mul " + t + " " + x + ", " + y);
                 case DIV, REM -> {
                     // Java's x / 0 is the evaluator's 0; MIN / -1 wraps to MIN and MIN % -1 is 0, where sdiv traps.
-                    inst(v + ".zero = icmp eq " + t + " " + y + ", 0");
-                    inst(v + ".minus = icmp eq " + t + " " + y + ", -1");
-                    inst(v + ".special = or i1 " + v + ".zero, " + v + ".minus");
-                    inst(v + ".safe = select i1 " + v + ".special, " + t + " 1, " + t + " " + y);
+                    String zero = literal("0", type, lane);
+                    String bool = type(KType.BOOL, lane);
+                    inst(v + ".zero = icmp eq " + t + " " + y + ", " + zero);
+                    inst(v + ".minus = icmp eq " + t + " " + y + ", " + literal("-1", type, lane));
+                    inst(v + ".special = or " + bool + " " + v + ".zero, " + v + ".minus");
+                    inst(v + ".safe = select " + bool + " " + v + ".special, " + t + " " + literal("1", type, lane) + ", " + t
+                            + " " + y);
                     if (b.kind() == KInstr.BinaryKind.DIV) {
                         inst(v + ".q = sdiv " + t + " " + x + ", " + v + ".safe");
-                        inst(v + ".negated = sub " + t + " 0, " + x);
-                        inst(v + ".byminus = select i1 " + v + ".minus, " + t + " " + v + ".negated, " + t + " " + v + ".q");
-                        define(b.dst(), "select i1 " + v + ".zero, " + t + " 0, " + t + " " + v + ".byminus");
+                        inst(v + ".negated = sub " + t + " " + zero + ", " + x);
+                        inst(v + ".byminus = select " + bool + " " + v + ".minus, " + t + " " + v + ".negated, " + t + " "
+                                + v + ".q");
+                        define(b.dst(), "select " + bool + " " + v + ".zero, " + t + " " + zero + ", " + t + " " + v
+                                + ".byminus");
                     } else {
                         inst(v + ".r = srem " + t + " " + x + ", " + v + ".safe");
-                        define(b.dst(), "select i1 " + v + ".special, " + t + " 0, " + t + " " + v + ".r");
+                        define(b.dst(), "select " + bool + " " + v + ".special, " + t + " " + zero + ", " + t + " " + v + ".r");
                     }
                 }
-                case MIN -> define(b.dst(), "call " + t + " " + intIntrinsic("smin", type, t + ", " + t) + "(" + t + " " + x
-                        + ", " + t + " " + y + ")");
-                case MAX -> define(b.dst(), "call " + t + " " + intIntrinsic("smax", type, t + ", " + t) + "(" + t + " " + x
-                        + ", " + t + " " + y + ")");
+                case MIN -> define(b.dst(), "call " + t + " " + intIntrinsic("smin", type, lane, t + ", " + t) + "(" + t + " "
+                        + x + ", " + t + " " + y + ")");
+                case MAX -> define(b.dst(), "call " + t + " " + intIntrinsic("smax", type, lane, t + ", " + t) + "(" + t + " "
+                        + x + ", " + t + " " + y + ")");
                 case AND -> define(b.dst(), "and " + t + " " + x + ", " + y);
                 case OR -> define(b.dst(), "or " + t + " " + x + ", " + y);
                 case XOR -> define(b.dst(), "xor " + t + " " + x + ", " + y);
@@ -452,10 +541,10 @@ public final class LlvmKirEmitter {
                     define(b.dst(), "call " + t + " " + fn + "(" + t + " " + x + ", " + t + " " + y + ")");
                 }
             }
-            case MIN -> define(b.dst(), "call " + t + " " + intrinsic("minimum", type, 2) + "(" + t + " " + x + ", " + t + " "
-                    + y + ")");
-            case MAX -> define(b.dst(), "call " + t + " " + intrinsic("maximum", type, 2) + "(" + t + " " + x + ", " + t + " "
-                    + y + ")");
+            case MIN -> define(b.dst(), "call " + t + " " + intrinsic("minimum", type, 2, lane) + "(" + t + " " + x + ", " + t
+                    + " " + y + ")");
+            case MAX -> define(b.dst(), "call " + t + " " + intrinsic("maximum", type, 2, lane) + "(" + t + " " + x + ", " + t
+                    + " " + y + ")");
             case POW -> inDouble(b.dst(), "pow", List.of(b.a(), b.b()));
             case AND, OR, XOR -> throw new IllegalStateException(b.kind() + " of floats");
         }
@@ -464,34 +553,38 @@ public final class LlvmKirEmitter {
     /** A libm function computed in double: f32 operands widened, the result rounded once; pow with Java's NaNs. */
     private void inDouble(KValue dst, String fn, List<KValue> args) {
         String v = v(dst);
+        boolean lane = dst.lane();
         boolean f32 = dst.type() == KType.F32;
+        String d = type(KType.F64, lane);
         List<String> wide = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             if (f32) {
-                inst(v + ".arg" + i + " = fpext float " + op(args.get(i)) + " to double");
+                inst(v + ".arg" + i + " = fpext " + type(KType.F32, lane) + " " + op(args.get(i), lane) + " to " + d);
                 wide.add(v + ".arg" + i);
             } else {
-                wide.add(op(args.get(i)));
+                wide.add(op(args.get(i), lane));
             }
         }
-        String call = "call double " + libm(fn, args.size()) + "("
-                + String.join(", ", wide.stream().map(w -> "double " + w).toList()) + ")";
+        String call = "call " + d + " " + libm(fn, args.size(), lane) + "("
+                + String.join(", ", wide.stream().map(w -> d + " " + w).toList()) + ")";
         String result = call;
         if (fn.equals("pow")) {
+            String bool = type(KType.BOOL, lane);
             inst(v + ".c = " + call);
-            String fabs = intrinsic("fabs", KType.F64, 1);
-            inst(v + ".nanexp = fcmp uno double " + wide.get(1) + ", 0.0");
-            inst(v + ".absbase = call double " + fabs + "(double " + wide.get(0) + ")");
-            inst(v + ".absexp = call double " + fabs + "(double " + wide.get(1) + ")");
-            inst(v + ".unitbase = fcmp oeq double " + v + ".absbase, 1.0");
-            inst(v + ".infexp = fcmp oeq double " + v + ".absexp, 0x7FF0000000000000");
-            inst(v + ".unitinf = and i1 " + v + ".unitbase, " + v + ".infexp");
-            inst(v + ".nan = or i1 " + v + ".nanexp, " + v + ".unitinf");
-            result = "select i1 " + v + ".nan, double 0x7FF8000000000000, double " + v + ".c";
+            String fabs = intrinsic("fabs", KType.F64, 1, lane);
+            inst(v + ".nanexp = fcmp uno " + d + " " + wide.get(1) + ", " + literal("0.0", KType.F64, lane));
+            inst(v + ".absbase = call " + d + " " + fabs + "(" + d + " " + wide.get(0) + ")");
+            inst(v + ".absexp = call " + d + " " + fabs + "(" + d + " " + wide.get(1) + ")");
+            inst(v + ".unitbase = fcmp oeq " + d + " " + v + ".absbase, " + literal("1.0", KType.F64, lane));
+            inst(v + ".infexp = fcmp oeq " + d + " " + v + ".absexp, " + literal("0x7FF0000000000000", KType.F64, lane));
+            inst(v + ".unitinf = and " + bool + " " + v + ".unitbase, " + v + ".infexp");
+            inst(v + ".nan = or " + bool + " " + v + ".nanexp, " + v + ".unitinf");
+            result = "select " + bool + " " + v + ".nan, " + d + " " + literal("0x7FF8000000000000", KType.F64, lane) + ", "
+                    + d + " " + v + ".c";
         }
         if (f32) {
             inst(v + ".f64 = " + result);
-            define(dst, "fptrunc double " + v + ".f64 to float");
+            define(dst, "fptrunc " + d + " " + v + ".f64 to " + type(KType.F32, lane));
         } else {
             define(dst, result);
         }
@@ -499,7 +592,8 @@ public final class LlvmKirEmitter {
 
     private void compare(KInstr.Compare c) {
         KType type = c.a().type();
-        String t = llvm(type);
+        boolean lane = c.dst().lane();
+        String t = type(type, lane);
         String predicate;
         if (type.isFloat()) {
             predicate = switch (c.kind()) {
@@ -522,37 +616,42 @@ public final class LlvmKirEmitter {
                 case NE -> "icmp ne";
             };
         }
-        define(c.dst(), predicate + " " + t + " " + op(c.a()) + ", " + op(c.b()));
+        define(c.dst(), predicate + " " + t + " " + op(c.a(), lane) + ", " + op(c.b(), lane));
     }
 
     private void convert(KInstr.Convert c) {
         KType from = c.a().type();
         KType to = c.dst().type();
+        boolean lane = c.dst().lane();
         String a = op(c.a());
-        String f = llvm(from);
-        String t = llvm(to);
+        String f = type(from, lane);
+        String t = type(to, lane);
         String v = v(c.dst());
         if (from == to) {
             operands.put(c.dst().id(), a);
+            if (splats.containsKey(c.a().id())) {
+                splats.put(c.dst().id(), splats.get(c.a().id()));
+            }
         } else if (to == KType.BOOL) {
-            define(c.dst(), (from.isFloat() ? "fcmp une " : "icmp ne ") + f + " " + a + ", " + (from.isFloat() ? "0.0" : "0"));
+            define(c.dst(), (from.isFloat() ? "fcmp une " : "icmp ne ") + f + " " + a + ", "
+                    + literal(from.isFloat() ? "0.0" : "0", from, lane));
         } else if (to.isFloat()) {
             if (from.isFloat()) {
                 define(c.dst(), (to == KType.F32 ? "fptrunc " : "fpext ") + f + " " + a + " to " + t);
             } else if (from == KType.BOOL) {
-                define(c.dst(), "uitofp i1 " + a + " to " + t);
+                define(c.dst(), "uitofp " + f + " " + a + " to " + t);
             } else if (from == KType.I64 && to == KType.F32) {
-                inst(v + ".f64 = sitofp i64 " + a + " to double");
-                define(c.dst(), "fptrunc double " + v + ".f64 to float");
+                inst(v + ".f64 = sitofp " + f + " " + a + " to " + type(KType.F64, lane));
+                define(c.dst(), "fptrunc " + type(KType.F64, lane) + " " + v + ".f64 to " + t);
             } else {
                 define(c.dst(), "sitofp " + f + " " + a + " to " + t);
             }
         } else if (from.isFloat()) {
-            String fn = "@llvm.fptosi.sat." + t + "." + f.replace("float", "f32").replace("double", "f64");
+            String fn = "@llvm.fptosi.sat." + suffix(to, lane) + "." + suffix(from, lane);
             declare("declare " + t + " " + fn + "(" + f + ")");
             define(c.dst(), "call " + t + " " + fn + "(" + f + " " + a + ")");
         } else if (from == KType.BOOL) {
-            define(c.dst(), "zext i1 " + a + " to " + t);
+            define(c.dst(), "zext " + f + " " + a + " to " + t);
         } else {
             define(c.dst(), (to == KType.I64 ? "sext " : "trunc ") + f + " " + a + " to " + t);
         }
@@ -572,6 +671,10 @@ public final class LlvmKirEmitter {
             operands.put(p.id(), v(p));
             lines.add(null);
         }
+        broadcast(l.index());
+        for (KValue p : l.params()) {
+            broadcast(p);
+        }
         inst("%" + head + ".go = icmp slt i32 " + index + ", " + l.end());
         inst("br i1 %" + head + ".go, label %" + head + ".body, label %" + head + ".exit");
         label(head + ".body");
@@ -582,21 +685,54 @@ public final class LlvmKirEmitter {
         lines.set(phis, "  " + index + " = phi i32 [ " + l.start() + ", %" + pre + " ], [ %" + head + ".next, %" + latch + " ]");
         for (int j = 0; j < l.params().size(); j++) {
             KValue p = l.params().get(j);
-            String t = llvm(p.type());
-            lines.set(phis + 1 + j, "  " + v(p) + " = phi " + t + " [ " + op(l.inits().get(j)) + ", %" + pre + " ], [ "
-                    + op(l.yields().get(j)) + ", %" + latch + " ]");
+            String t = type(p);
+            lines.set(phis + 1 + j, "  " + v(p) + " = phi " + t + " [ " + op(l.inits().get(j), p.lane()) + ", %" + pre
+                    + " ], [ " + op(l.yields().get(j), p.lane()) + ", %" + latch + " ]");
         }
         label(head + ".exit");
         for (int j = 0; j < l.results().size(); j++) {
-            operands.put(l.results().get(j).id(), v(l.params().get(j)));
+            KValue p = l.params().get(j);
+            KValue r = l.results().get(j);
+            operands.put(r.id(), v(p));
+            if (splats.containsKey(p.id())) {
+                splats.put(r.id(), splats.get(p.id()));
+            }
         }
     }
 
     private void define(KValue dst, String instruction) {
         operands.put(dst.id(), v(dst));
         inst(v(dst) + " = " + instruction);
+        broadcast(dst);
     }
 
+    /** Makes {@code text} the operand of {@code dst}, which no instruction defines (a literal or a parameter). */
+    private void bind(KValue dst, String text) {
+        operands.put(dst.id(), text);
+        broadcast(dst);
+    }
+
+    /**
+     * Where items run as vectors, broadcasts the uniform value {@code value} right after its definition, so its
+     * vector form is defined wherever the value is visible; LLVM drops the broadcasts no lane operand reads.
+     */
+    private void broadcast(KValue value) {
+        if (lanes == 1 || value.lane()) {
+            return;
+        }
+        String text = op(value);
+        if (!text.startsWith("%")) {
+            return;
+        }
+        String t = llvm(value.type());
+        String vt = type(value.type(), true);
+        String name = v(value) + ".splat";
+        inst(name + ".one = insertelement " + vt + " poison, " + t + " " + text + ", i64 0");
+        inst(name + " = shufflevector " + vt + " " + name + ".one, " + vt + " poison, <" + lanes + " x i32> zeroinitializer");
+        splats.put(value.id(), name);
+    }
+
+    /** {@code value} as it is: a vector for lane values, a scalar for uniform ones. */
     private String op(KValue value) {
         String o = operands.get(value.id());
         if (o == null) {
@@ -605,32 +741,68 @@ public final class LlvmKirEmitter {
         return o;
     }
 
+    /** {@code value} as an operand of a lane instruction when {@code lane}: a uniform value broadcast to a vector. */
+    private String op(KValue value, boolean lane) {
+        String o = op(value);
+        if (!lane || lanes == 1 || value.lane()) {
+            return o;
+        }
+        if (!o.startsWith("%")) {
+            return "splat (" + llvm(value.type()) + " " + o + ")";
+        }
+        String splat = splats.get(value.id());
+        if (splat == null) {
+            throw new IllegalStateException("kernel " + k.name() + ": " + value + " has no broadcast here");
+        }
+        return splat;
+    }
+
+    /** The literal {@code text} of {@code type}, broadcast to a vector constant when {@code lane}. */
+    private String literal(String text, KType type, boolean lane) {
+        return lane && lanes > 1 ? "splat (" + llvm(type) + " " + text + ")" : text;
+    }
+
+    /** The LLVM type of {@code value}: {@code <lanes x T>} for lane values where items run as vectors. */
+    private String type(KValue value) {
+        return type(value.type(), value.lane());
+    }
+
+    private String type(KType t, boolean lane) {
+        return lane && lanes > 1 ? "<" + lanes + " x " + llvm(t) + ">" : llvm(t);
+    }
+
+    /** The overload suffix of an intrinsic: {@code f32}, {@code i64}, {@code v16f32}. */
+    private String suffix(KType t, boolean lane) {
+        String scalar = t.isFloat() ? t.text() : llvm(t);
+        return lane && lanes > 1 ? "v" + lanes + scalar : scalar;
+    }
+
     private static String v(KValue value) {
         return "%v" + value.id();
     }
 
     /** The double function {@code fn}: LLVM's intrinsic on the host (a libm call), libdevice's {@code __nv_fn} on the GPU. */
-    private String libm(String fn, int arity) {
+    private String libm(String fn, int arity, boolean lane) {
         if (form == Form.HOST) {
-            return intrinsic(fn, KType.F64, arity);
+            return intrinsic(fn, KType.F64, arity, lane);
         }
         String name = "@" + LIBDEVICE_PREFIX + fn;
         declare("declare double " + name + "(" + String.join(", ", Collections.nCopies(arity, "double")) + ")");
         return name;
     }
 
-    /** {@code @llvm.NAME.f32/f64}, declared with {@code arity} operands of the type. */
-    private String intrinsic(String name, KType type, int arity) {
-        String t = llvm(type);
-        String fn = "@llvm." + name + "." + type.text();
+    /** {@code @llvm.NAME.f32/f64} (or its vector form for lane values), declared with {@code arity} operands. */
+    private String intrinsic(String name, KType type, int arity, boolean lane) {
+        String t = type(type, lane);
+        String fn = "@llvm." + name + "." + suffix(type, lane);
         declare("declare " + t + " " + fn + "(" + String.join(", ", Collections.nCopies(arity, t)) + ")");
         return fn;
     }
 
-    /** {@code @llvm.NAME.i32/i64}, declared with the given operand types. */
-    private String intIntrinsic(String name, KType type, String operandTypes) {
-        String t = llvm(type);
-        String fn = "@llvm." + name + "." + t;
+    /** {@code @llvm.NAME.i32/i64} (or its vector form for lane values), declared with the given operand types. */
+    private String intIntrinsic(String name, KType type, boolean lane, String operandTypes) {
+        String t = type(type, lane);
+        String fn = "@llvm." + name + "." + suffix(type, lane);
         declare("declare " + t + " " + fn + "(" + operandTypes + ")");
         return fn;
     }

@@ -31,12 +31,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link Double#doubleToRawLongBits} (f32 arguments are rounded to float). Buffers must not overlap unless both
  * are only read. {@code run} checks the buffer count, kinds and sizes and the range before native code runs, and
  * throws {@link IllegalArgumentException} on a violation. Thread-safe.
+ *
+ * <p>The item loop runs {@link #lanes} consecutive items at once as one SIMD vector per value (one lane per item), the
+ * rest of a range one item at a time; every width computes the evaluator's bits.
  */
 public final class LlvmKirKernels {
     private static final FunctionDescriptor RUN = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, JAVA_LONG);
 
     private static final ConcurrentHashMap<String, BatchedKernel> CACHE = new ConcurrentHashMap<>();
+
+    /** The system property that fixes the items a host kernel runs at once, for every kernel. */
+    public static final String LANES_PROPERTY = "streamfold.llvm.lanes";
 
     private LlvmKirKernels() {}
 
@@ -51,7 +57,28 @@ public final class LlvmKirKernels {
      * @throws LlvmException if LLVM rejects the module
      */
     public static BatchedKernel load(Kernel k) {
-        return CACHE.computeIfAbsent(KirPrinter.print(k), text -> compile(k));
+        return load(k, lanes(k));
+    }
+
+    /**
+     * The loaded kernel for {@code k} running {@code lanes} items at once as vectors ({@link LlvmKirEmitter#host(Kernel,
+     * int)}), compiled on first use.
+     *
+     * @param lanes a power of two from 1 to 64
+     * @throws IllegalStateException if {@code k} does not verify
+     * @throws LlvmException if LLVM rejects the module
+     */
+    public static BatchedKernel load(Kernel k, int lanes) {
+        return CACHE.computeIfAbsent(lanes + " lanes\n" + KirPrinter.print(k), text -> compile(k, lanes));
+    }
+
+    /**
+     * The items {@link #load(Kernel)} runs at once: the system property {@value #LANES_PROPERTY} if set, else one
+     * host vector register of the kernel's widest batched element ({@link LlvmKirEmitter#lanesFor}).
+     */
+    public static int lanes(Kernel k) {
+        Integer given = Integer.getInteger(LANES_PROPERTY);
+        return given != null ? given : LlvmKirEmitter.lanesFor(k, Toolchain.INSTANCE.hostVectorBits());
     }
 
     /** Number of distinct kernels compiled so far. */
@@ -59,8 +86,8 @@ public final class LlvmKirKernels {
         return CACHE.size();
     }
 
-    private static BatchedKernel compile(Kernel k) {
-        HostModule module = Toolchain.INSTANCE.jitHost(LlvmKirEmitter.host(k));
+    private static BatchedKernel compile(Kernel k, int lanes) {
+        HostModule module = Toolchain.INSTANCE.jitHost(LlvmKirEmitter.host(k, lanes));
         try {
             return new HostKernel(k, module, bind(module, LlvmKirEmitter.symbol(k) + "_run"));
         } catch (RuntimeException e) {

@@ -100,6 +100,23 @@ public final class LlvmToolchain {
     }
 
     /**
+     * The width in bits of the host's widest vector registers that LLVM uses for arithmetic: 512 with AVX-512, 256
+     * with AVX, else 128 (SSE2 on x86-64, NEON on AArch64).
+     */
+    public int hostVectorBits() {
+        return vectorBits(hostFeatures());
+    }
+
+    /** The vector width {@link #hostVectorBits} reads from a feature string such as {@code +avx2,-avx512f}. */
+    static int vectorBits(String features) {
+        Set<String> on = new HashSet<>(java.util.Arrays.asList(features.split(",")));
+        if (on.contains("+avx512f")) {
+            return 512;
+        }
+        return on.contains("+avx") ? 256 : 128;
+    }
+
+    /**
      * Parses and verifies a module.
      *
      * @return the module as LLVM prints it back

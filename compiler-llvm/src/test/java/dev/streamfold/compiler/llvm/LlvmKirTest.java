@@ -50,11 +50,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The LLVM backends of kernel IR v2: host JIT results equal {@link KirEvaluator}'s bit for bit (NaNs equal as
  * NaNs; exp, log and pow within one ulp) for several batch sizes and splits of the batch into ranges; the PTX of
- * the same kernels assembles for sm_80 and sm_90 where ptxas is on PATH; the host IR of one small kernel equals its
- * golden under {@code src/test/resources/kir/golden} (rewrite with {@code -Dstreamfold.updateGolden=true}).
+ * the same kernels assembles for sm_80 and sm_90 where ptxas is on PATH; the host IR of one small kernel, 4 items at
+ * once, equals its golden under {@code src/test/resources/kir/golden} (rewrite with
+ * {@code -Dstreamfold.updateGolden=true}). Host kernels run at the host's vector width and at other widths, so ranges
+ * cover both the vector part and the one-item-at-a-time rest.
  */
 class LlvmKirTest {
     private static final int[] BATCHES = {1, 7, 8, 9, 1003};
+    /** Items at once other than the host's own, for runs of the same kernels through other vector widths. */
+    private static final int[] OTHER_LANES = {1, 4, 32};
     private static final Path GOLDEN = Path.of("src/test/resources/kir/golden");
     private static final boolean UPDATE = Boolean.getBoolean("streamfold.updateGolden");
     private static final int RANDOM_KERNELS = 24;
@@ -306,6 +310,49 @@ class LlvmKirTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exactKernels")
+    void hostMatchesEvaluatorBitForBitAtOtherVectorWidths(Kernel k) {
+        for (int lanes : OTHER_LANES) {
+            BatchedKernel compiled = LlvmKirKernels.load(k, lanes);
+            for (int batch : new int[] {3, 37, 1003}) {
+                compare(k, compiled, batch, batch * 17L + lanes + k.name().hashCode(), 0);
+            }
+        }
+    }
+
+    @Test
+    void specialValuesAndTranscendentalsAtOtherVectorWidths() {
+        Kernel k = everyInstruction();
+        double[] floats = Values.FLOATS;
+        long[] longs = Values.LONGS;
+        long[] ints = Values.INTS;
+        int batch = Math.max(floats.length * floats.length, Math.max(ints.length * ints.length, longs.length * longs.length));
+        Map<Integer, double[]> given = new java.util.HashMap<>();
+        given.put(k.buffer("inF"), pairs(batch, floats, true));
+        given.put(k.buffer("inD"), pairs(batch, floats, false));
+        given.put(k.buffer("inI"), pairs(batch, LongStream.of(ints).asDoubleStream().toArray(), false));
+        given.put(k.buffer("inL"), pairs(batch, LongStream.of(longs).asDoubleStream().toArray(), false));
+        for (int lanes : OTHER_LANES) {
+            compare(k, LlvmKirKernels.load(k, lanes), batch, 5, 0, given);
+            compare(transcendental(), LlvmKirKernels.load(transcendental(), lanes), 1003, lanes, 1);
+        }
+    }
+
+    @Test
+    void vectorWidthFollowsTheHostAndTheWidestElement() {
+        assertEquals(512, LlvmToolchain.vectorBits("+sse2,+avx,+avx2,+avx512f,-amx-tile"));
+        assertEquals(256, LlvmToolchain.vectorBits("+sse2,+avx,+avx2,-avx512f"));
+        assertEquals(128, LlvmToolchain.vectorBits("+sse2,-avx,-avx512f"));
+        assertEquals(128, LlvmToolchain.vectorBits("+neon"));
+        assertEquals(16, LlvmKirEmitter.lanesFor(golden(), 512));
+        assertEquals(8, LlvmKirEmitter.lanesFor(golden(), 256));
+        assertEquals(8, LlvmKirEmitter.lanesFor(everyInstruction(), 512));
+        assertEquals(4, LlvmKirEmitter.lanesFor(everyInstruction(), 128));
+        assertThrows(IllegalArgumentException.class, () -> LlvmKirEmitter.host(golden(), 3));
+        assertThrows(IllegalArgumentException.class, () -> LlvmKirKernels.load(golden(), 0));
+    }
+
     /** Every pair of special values of each type, one pair per item: division by 0 and -1, NaN, saturation. */
     @Test
     void everyInstructionOnEveryPairOfSpecialValues() {
@@ -481,7 +528,7 @@ class LlvmKirTest {
 
     @Test
     void emittedHostIrMatchesGolden() throws IOException {
-        String ll = LlvmKirEmitter.host(golden());
+        String ll = LlvmKirEmitter.host(golden(), 4);
         assertTrue(ll.startsWith("; ModuleID = 'axpy_clamp.host.ll'\n" + LlvmKirEmitter.GENERATED + "\n"), ll);
         new LlvmToolchain().verify(ll);
         Path file = GOLDEN.resolve("axpy_clamp.host.ll");
@@ -505,6 +552,17 @@ class LlvmKirTest {
         LlvmToolchain llvm = new LlvmToolchain();
         String optimized = llvm.optimize(LlvmKirEmitter.host(b.build()), llvm.hostTriple(), LlvmToolchain.NATIVE_CPU);
         assertTrue(optimized.contains("x float>"), optimized);
+    }
+
+    @Test
+    void luRunsOneItemPerVectorLane() {
+        LlvmToolchain llvm = new LlvmToolchain();
+        String ll = LlvmKirEmitter.host(luPartialPivoting(), 8);
+        assertTrue(ll.contains("define internal void @lu_f64_4x4_lanes("), ll);
+        assertTrue(ll.contains("load <8 x double>, ptr"), ll);
+        String optimized = llvm.optimize(ll, llvm.hostTriple(), LlvmToolchain.NATIVE_CPU);
+        assertTrue(optimized.contains("fdiv <8 x double>"), optimized);
+        assertTrue(optimized.contains("store <8 x double>"), optimized);
     }
 
     @Test
