@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * values only, tall and wide; all 16 flag sets of triangular_solve), primal and JVP. Floating outputs agree
  * within 1e-10 of each output's largest entry, integer outputs (pivots, permutations) exactly. In float32 the
  * same ops satisfy their defining identities ({@link LinalgIdentities}) within a small multiple of n eps ||A||,
- * and their pivots and permutations equal the interpreter's.
+ * and their pivots and permutations equal the interpreter's; float32 JVPs of lu, cholesky and triangular_solve
+ * are close to the float64 interpreter's.
  */
 class BatchedLinalgKernelTest {
     /** Lanes plus one, so that the last lane group is partial. */
@@ -75,6 +76,39 @@ class BatchedLinalgKernelTest {
         BatchedExecution.Result got = LinalgBatchCases.run(v, backend, args, 1);
         assertArrayEquals(new int[batch], got.status(), v.name() + " status");
         LinalgIdentities.check(v.c().uses(false), args, got.outputs(), reference, v.name() + " on " + backend);
+    }
+
+    static Stream<Arguments> float32JvpVariants() {
+        List<Arguments> a = new ArrayList<>();
+        for (LinalgBatchCases.Case c : List.of(LinalgBatchCases.lu(), LinalgBatchCases.cholesky(),
+                LinalgBatchCases.triangularSolve())) {
+            for (BatchedBackend backend : BatchedBackend.values()) {
+                a.add(Arguments.of(new LinalgBatchCases.Variant(c, DType.F32, true), backend));
+            }
+        }
+        return a.stream();
+    }
+
+    /**
+     * Float32 JVP kernels of the direct factorizations against the float64 interpreter on the same (float32) inputs:
+     * outputs and tangents within 1e-4 of each output's largest entry (these inputs are well conditioned), pivots
+     * and permutations exactly.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("float32JvpVariants")
+    void float32JvpKernelIsCloseToTheFloat64Interpreter(LinalgBatchCases.Variant v, BatchedBackend backend) {
+        int batch = FloatVector.SPECIES_PREFERRED.length() + 1;
+        List<Tensor> args = v.inputs(batch, 31);
+        List<Tensor> wide = args.stream().map(t -> new Tensor(DType.F64, t.shape(), t.raw())).toList();
+        List<Tensor> want = Interpreter.run(new LinalgBatchCases.Variant(v.c(), DType.F64, true).program(batch), wide);
+        BatchedExecution.Result got = LinalgBatchCases.run(v, backend, args, 1);
+        assertArrayEquals(new int[batch], got.status(), v.name() + " status");
+        List<String> names = v.outputNames();
+        for (int i = 0; i < want.size(); i++) {
+            Tensor g = got.outputs().get(i);
+            assertClose(want.get(i), new Tensor(want.get(i).dtype(), g.shape(), g.raw()), 1e-4,
+                    v.name() + " on " + backend + ": " + names.get(i));
+        }
     }
 
     /** Equal shapes; entries within {@code tolerance} times the largest entry of {@code want} (integers exactly). */

@@ -161,7 +161,8 @@ class BatchedRunnerLinalgTest {
                         a[at + i * n + i] = diagonal[i];
                     }
                 }
-                default -> throw new IllegalArgumentException(e.getValue().toString());
+                case OK, NOT_CONVERGED, SINGULAR_TRIANGLE -> throw new IllegalArgumentException("no bad matrix makes "
+                        + e.getValue());
             }
         }
         BatchedExecution.Result got = LinalgBatchCases.run(spec, backend, args, 2);
