@@ -1,6 +1,6 @@
 package dev.streamfold.compiler.llvm;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.StreamfoldException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ import java.util.List;
 final class PtxLlvmEmitter extends LlvmEmitter {
     private static final String GLOBAL = "ptr addrspace(1)";
 
-    PtxLlvmEmitter(StepKernelIr k, String name, String description, Entries entries) {
+    PtxLlvmEmitter(StepKir k, String name, String description, Entries entries) {
         super(k, name, description, entries);
     }
 
