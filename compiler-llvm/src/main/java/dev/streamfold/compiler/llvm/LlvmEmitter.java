@@ -6,7 +6,7 @@ import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.KirPrinter;
 import dev.streamfold.compiler.kir.KirVerifier;
 import dev.streamfold.compiler.lower.StepKir;
-import dev.streamfold.compiler.vector.VectorBackend;
+import dev.streamfold.compiler.vector.VectorStepBackend;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ import java.util.TreeSet;
  * where {@code params} points to {@code paramCount} pointers to float64 arrays, {@code lens} to their
  * {@code paramCount} lengths (i64), and {@code states} to {@code stateCount} state buffer pointers. x and y may
  * alias each other; state buffers alias neither them nor each other. The scan walks {@code [from, to)} in blocks of
- * {@link VectorBackend#SCAN_BLOCK} elements and runs every step on a block before the next, like the Vector API
+ * {@link VectorStepBackend#SCAN_BLOCK} elements and runs every step on a block before the next, like the Vector API
  * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes.
  *
  * <p>{@link #hostNoise} renders, in a module of its own ({@code NAME_noise.ll}), the entry point that draws x itself:
@@ -343,7 +343,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     private String hostScan() {
         Fn f = new Fn();
-        f.comment("Steps t0 .. t0+steps-1 on elements [from, to), in blocks of " + VectorBackend.SCAN_BLOCK
+        f.comment("Steps t0 .. t0+steps-1 on elements [from, to), in blocks of " + VectorStepBackend.SCAN_BLOCK
                 + " elements; row k of x and y starts at element k * rowStride.");
         f.open("define void @" + name + "_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, "
                 + "i64 %rowStride, ptr %states, i64 %from, i64 %to) {");
@@ -356,7 +356,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line("br i1 %blocks.left, label %block.body, label %done");
         f.label("block.body");
         f.line("%block.rest = sub i64 %to, %block.start");
-        f.line("%block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 " + VectorBackend.SCAN_BLOCK + ")");
+        f.line("%block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 " + VectorStepBackend.SCAN_BLOCK + ")");
         declare("declare i64 @llvm.smin.i64(i64, i64)");
         f.line("br label %step");
         f.label("step");
@@ -373,7 +373,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line("%k.next = add nuw nsw i32 %k, 1");
         f.line("br label %step");
         f.label("block.done");
-        f.line("%block.next = add i64 %block.start, " + VectorBackend.SCAN_BLOCK);
+        f.line("%block.next = add i64 %block.start, " + VectorStepBackend.SCAN_BLOCK);
         f.line("br label %block");
         f.label("done");
         f.line("ret void");
