@@ -11,9 +11,9 @@ import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Step kernels compiled for this CPU through LLVM. Kernels are cached by their kernel IR v2 text and slots, so compositions of the
- * same structure with other parameter values, array lengths or slice sizes share one compiled module; modules stay
- * loaded for the life of the process.
+ * Step kernels compiled for this CPU through LLVM. Kernels are cached by their kernel IR v2 text and slots
+ * ({@link StepKir#key()}), so compositions of the same structure with other parameter values, array lengths or slice
+ * sizes share one compiled module; modules stay loaded for the life of the process.
  */
 public final class LlvmKernels {
     /** The LLVM host backend's loader, for {@link KernelEval}. */
@@ -27,7 +27,10 @@ public final class LlvmKernels {
         static final LlvmToolchain INSTANCE = new LlvmToolchain();
     }
 
-    /** A stable symbol prefix derived from the kernel's structure (its kernel IR v2 text), such as {@code streamfold_f32_1a2b3c4d5e6f}. */
+    /**
+     * A stable symbol prefix derived from the kernel's structure (its kernel IR v2 text), such as
+     * {@code streamfold_f32_1a2b3c4d5e6f}.
+     */
     public static String kernelName(StepKir k) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(k.toString().getBytes(StandardCharsets.UTF_8));
