@@ -26,7 +26,8 @@ import java.util.List;
  * keeps its element's state in registers across the steps and writes it back once; row k of x and y starts at
  * element {@code k * rowStride}. x and y may alias; parameter arrays and state buffers alias nothing.
  *
- * <p>{@code exp}, {@code log} and {@code pow} are rejected: the GPU has no libm to call.
+ * <p>{@code exp}, {@code log}, {@code pow} and floating {@code rem} are rejected: the GPU has no libm to call (and
+ * NVPTX's {@code frem} is not exact).
  */
 final class PtxLlvmEmitter extends LlvmEmitter {
     private static final String GLOBAL = "ptr addrspace(1)";
