@@ -1,6 +1,6 @@
 package dev.streamfold.compiler;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -25,29 +25,19 @@ import java.util.List;
 public final class KernelEval {
     private KernelEval() {}
 
-    /** Turns a step kernel's IR into a runnable kernel (a backend's compile-and-load path). */
+    /** Turns a step kernel of kernel IR v2 into a runnable kernel (a backend's compile-and-load path). */
     @FunctionalInterface
     public interface KernelLoader {
-        StepKernel load(StepKernelIr k, String description);
+        StepKernel load(StepKir k, String description);
 
-        /** The runnable kernel of {@code m}'s step for the prepared {@code values}; by default through the step kernel IR. */
+        /** The runnable kernel of {@code m}'s step for the prepared {@code values}, lowered by {@link VectorKernels#lowerKir}. */
         default StepKernel load(StreamingMatrix m, List<Tensor> values, DType dtype) {
-            return load(VectorKernels.lower(m, values, dtype), m.describe());
+            return load(VectorKernels.lowerKir(m, values, dtype), m.describe());
         }
     }
 
-    /** The Vector API backend's loader: it lowers the streaming matrix through kernel IR v2 ({@link VectorKernels#load}). */
-    public static final KernelLoader VECTOR = new KernelLoader() {
-        @Override
-        public StepKernel load(StepKernelIr k, String description) {
-            throw new UnsupportedOperationException("the vector backend renders kernel IR v2: load it from the streaming matrix");
-        }
-
-        @Override
-        public StepKernel load(StreamingMatrix m, List<Tensor> values, DType dtype) {
-            return VectorKernels.load(m, values, dtype);
-        }
-    };
+    /** The Vector API backend's loader ({@link VectorKernels#load}). */
+    public static final KernelLoader VECTOR = VectorKernels::load;
 
     /** The loaded kernel of {@code m} and its bound parameter values. */
     public record Bound(StepKernel kernel, double[][] params) {}

@@ -2,7 +2,7 @@ package dev.streamfold.compiler;
 
 import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.runtime.batched.BatchedKernel;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
@@ -21,7 +21,7 @@ public interface NativeBackend {
     KernelEval.KernelLoader hostKernels();
 
     /** The PTX text of {@code k} for {@code arch} (sm_80 or sm_90). */
-    String ptx(StepKernelIr k, String description, String arch);
+    String ptx(StepKir k, String description, String arch);
 
     /** A batched kernel of kernel IR v2, JIT-compiled for this CPU. */
     BatchedKernel batchedHost(Kernel k);
@@ -33,10 +33,10 @@ public interface NativeBackend {
     record PtxFile(String name, String text) {}
 
     /** The {@code .ll}, {@code .ptx} and manifest files of {@code k} for {@code arch}, compiled in {@code scratch}. */
-    List<PtxFile> compilePtx(StepKernelIr k, String description, String arch, Path scratch);
+    List<PtxFile> compilePtx(StepKir k, String description, String arch, Path scratch);
 
     /** {@code k}'s whole-scan PTX kernel applied to {@code x} (rows are steps) on GPU 0. */
-    Tensor cudaMultiply(StepKernelIr k, String description, double[][] params, Tensor x, DType dtype);
+    Tensor cudaMultiply(StepKir k, String description, double[][] params, Tensor x, DType dtype);
 
     /** Writes the GPU bundle to {@code out}, with a jlink'ed JDK when {@code withJdk}; returns the summary lines. */
     String writeGpuBundle(Path out, boolean withJdk, PrintStream progress);

@@ -57,7 +57,7 @@ class KernelSizeTest {
         StreamingMatrix m = MatrixBinder.parse(expr);
         List<Tensor> values = ParamLayout.of(m).bind(m, Bindings.NONE, DType.F64);
         try {
-            return KernelSize.of(VectorKernels.lower(m, values, DType.F64));
+            return KernelSize.of(VectorKernels.lowerKir(m, values, DType.F64));
         } catch (StreamfoldException e) {
             return Integer.MAX_VALUE;
         }

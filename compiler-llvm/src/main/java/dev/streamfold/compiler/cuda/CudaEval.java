@@ -1,6 +1,6 @@
 package dev.streamfold.compiler.cuda;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.compiler.llvm.PtxCompiler;
 import dev.streamfold.ir.DType;
@@ -29,7 +29,7 @@ public final class CudaEval {
     }
 
     /** y = A x for x of shape {@code [n, slice...]}, state starting at zero. */
-    public static Tensor multiply(StepKernelIr k, String description, double[][] params, Tensor x, DType dtype) {
+    public static Tensor multiply(StepKir k, String description, double[][] params, Tensor x, DType dtype) {
         int n = x.shape().dim(0);
         long d = n == 0 ? 0 : x.size() / n;
         try (CudaContext ctx = CudaContext.open()) {

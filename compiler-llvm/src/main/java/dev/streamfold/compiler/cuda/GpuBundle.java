@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.cuda;
 
 import dev.streamfold.compiler.ConformanceOperators;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.compiler.llvm.PtxAssembler;
 import dev.streamfold.compiler.llvm.PtxCompiler;
@@ -244,7 +244,7 @@ public final class GpuBundle {
         for (Spec s : specs) {
             GpuCaseData data = data(s);
             List<Tensor> values = ParamLayout.of(s.matrix()).bind(s.matrix(), Bindings.NONE, s.dtype());
-            StepKernelIr k = VectorKernels.lower(s.matrix(), values, s.dtype());
+            StepKir k = VectorKernels.lowerKir(s.matrix(), values, s.dtype());
             String entry = LlvmKernels.kernelName(k);
             String description = s.matrix().describe();
             for (String arch : ARCHES) {

@@ -5,7 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.kir.KirWalk;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.NoiseKernel;
@@ -39,7 +41,7 @@ public final class LlvmHostKernel implements NoiseKernel {
 
     private final HostModule module;
     private final LlvmToolchain toolchain;
-    private final StepKernelIr kernel;
+    private final StepKir kernel;
     private final String name;
     private final String description;
     private final ElementType elementType;
@@ -57,7 +59,7 @@ public final class LlvmHostKernel implements NoiseKernel {
     private record NoiseEntry(HostModule module, MethodHandle noiseStep) {}
 
     private LlvmHostKernel(LlvmToolchain toolchain, HostModule module, String name, String description,
-            StepKernelIr k) {
+            StepKir k) {
         this.module = module;
         this.toolchain = toolchain;
         this.kernel = k;
@@ -68,11 +70,11 @@ public final class LlvmHostKernel implements NoiseKernel {
         this.paramCount = k.paramCount();
         this.stateCount = k.stateCount();
         this.read = new boolean[k.paramCount()];
-        for (dev.streamfold.compiler.kernel.KStmt st : k.prologue()) {
-            if (st.paramRead() >= 0) {
-                read[st.paramRead()] = true;
+        KirWalk.forEach(k.kernel().body(), i -> {
+            if (i instanceof KInstr.Load l && k.paramOfBuffer(l.buffer()) >= 0) {
+                read[k.paramOfBuffer(l.buffer())] = true;
             }
-        }
+        });
         this.step = bind(module, name + "_step", STEP);
         this.scan = bind(module, name + "_scan", SCAN);
     }
@@ -83,7 +85,7 @@ public final class LlvmHostKernel implements NoiseKernel {
      * @param name the kernel's symbol prefix (see {@link LlvmEmitter})
      * @throws LlvmException if LLVM rejects the module
      */
-    public static LlvmHostKernel compile(LlvmToolchain toolchain, StepKernelIr k, String name, String description) {
+    public static LlvmHostKernel compile(LlvmToolchain toolchain, StepKir k, String name, String description) {
         HostModule module = toolchain.jitHost(LlvmEmitter.host(k, name, description));
         try {
             return new LlvmHostKernel(toolchain, module, name, description, k);

@@ -1,7 +1,7 @@
 package dev.streamfold.compiler.llvm;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.runtime.StepKernel;
 import java.nio.charset.StandardCharsets;
@@ -11,9 +11,9 @@ import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Step kernels compiled for this CPU through LLVM. Kernels are cached by their kernel IR text, so compositions of the
- * same structure with other parameter values, array lengths or slice sizes share one compiled module; modules stay
- * loaded for the life of the process.
+ * Step kernels compiled for this CPU through LLVM. Kernels are cached by their kernel IR v2 text and slots
+ * ({@link StepKir#key()}), so compositions of the same structure with other parameter values, array lengths or slice
+ * sizes share one compiled module; modules stay loaded for the life of the process.
  */
 public final class LlvmKernels {
     /** The LLVM host backend's loader, for {@link KernelEval}. */
@@ -27,8 +27,11 @@ public final class LlvmKernels {
         static final LlvmToolchain INSTANCE = new LlvmToolchain();
     }
 
-    /** A stable symbol prefix derived from the kernel's structure, such as {@code streamfold_f32_1a2b3c4d5e6f}. */
-    public static String kernelName(StepKernelIr k) {
+    /**
+     * A stable symbol prefix derived from the kernel's structure (its kernel IR v2 text), such as
+     * {@code streamfold_f32_1a2b3c4d5e6f}.
+     */
+    public static String kernelName(StepKir k) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(k.toString().getBytes(StandardCharsets.UTF_8));
             return "streamfold_" + (k.dtype() == DType.F32 ? "f32_" : "f64_") + HexFormat.of().formatHex(h, 0, 6);
@@ -42,7 +45,7 @@ public final class LlvmKernels {
      *
      * @throws LlvmException if LLVM rejects the module
      */
-    public static StepKernel load(StepKernelIr k, String description) {
+    public static StepKernel load(StepKir k, String description) {
         return CACHE.computeIfAbsent(k.key(),
                 key -> LlvmHostKernel.compile(Toolchain.INSTANCE, k, kernelName(k), description));
     }

@@ -6,7 +6,7 @@ import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.cuda.CudaEval;
 import dev.streamfold.compiler.cuda.GpuBundle;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Tensor;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class LlvmNativeBackend implements NativeBackend {
     }
 
     @Override
-    public String ptx(StepKernelIr k, String description, String arch) {
+    public String ptx(StepKir k, String description, String arch) {
         return PtxCompiler.ptx(k, description, arch);
     }
 
@@ -41,7 +41,7 @@ public final class LlvmNativeBackend implements NativeBackend {
     }
 
     @Override
-    public List<PtxFile> compilePtx(StepKernelIr k, String description, String arch, Path scratch) {
+    public List<PtxFile> compilePtx(StepKir k, String description, String arch, Path scratch) {
         try {
             PtxCompiler.Output o = PtxCompiler.compile(k, description, arch, scratch);
             List<PtxFile> files = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class LlvmNativeBackend implements NativeBackend {
     }
 
     @Override
-    public Tensor cudaMultiply(StepKernelIr k, String description, double[][] params, Tensor x, DType dtype) {
+    public Tensor cudaMultiply(StepKir k, String description, double[][] params, Tensor x, DType dtype) {
         return CudaEval.multiply(k, description, params, x, dtype);
     }
 

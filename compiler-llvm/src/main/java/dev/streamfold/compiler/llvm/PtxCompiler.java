@@ -1,6 +1,6 @@
 package dev.streamfold.compiler.llvm;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +34,7 @@ public final class PtxCompiler {
     public static final String MANIFEST = "manifest.json";
 
     /** A kernel to compile and the text that describes it (the streaming matrix it steps). */
-    public record Source(StepKernelIr kernel, String description) {}
+    public record Source(StepKir kernel, String description) {}
 
     /**
      * One compiled kernel.
@@ -65,12 +65,12 @@ public final class PtxCompiler {
      * @throws LlvmException if LLVM rejects the module
      * @throws UncheckedIOException if a file cannot be written
      */
-    public static Output compile(StepKernelIr k, String description, String arch, Path outDir) {
+    public static Output compile(StepKir k, String description, String arch, Path outDir) {
         return compileAll(List.of(new Source(k, description)), arch, outDir);
     }
 
     /** The PTX text of {@code k} for {@code arch}, entry points {@code NAME_step} and {@code NAME_scan}. */
-    public static String ptx(StepKernelIr k, String description, String arch) {
+    public static String ptx(StepKir k, String description, String arch) {
         LlvmToolchain.requirePtxArch(arch);
         return Toolchain.INSTANCE.emitPtx(LlvmEmitter.ptx(k, LlvmKernels.kernelName(k), description), arch);
     }
@@ -79,7 +79,7 @@ public final class PtxCompiler {
      * The PTX text of {@code k}'s step on noise drawn in the kernel for {@code arch}: the entry point
      * {@code NAME_noise_step} with the arguments {@link PtxArgument#noiseStep} lists.
      */
-    public static String noisePtx(StepKernelIr k, String description, String arch) {
+    public static String noisePtx(StepKir k, String description, String arch) {
         LlvmToolchain.requirePtxArch(arch);
         return Toolchain.INSTANCE.emitPtx(LlvmEmitter.ptxNoise(k, LlvmKernels.kernelName(k), description), arch);
     }
@@ -120,7 +120,7 @@ public final class PtxCompiler {
     }
 
     private static String kernelJson(Source s, String name) {
-        StepKernelIr k = s.kernel();
+        StepKir k = s.kernel();
         String element = k.dtype().shortName();
         StringBuilder j = new StringBuilder();
         j.append("    {\n");

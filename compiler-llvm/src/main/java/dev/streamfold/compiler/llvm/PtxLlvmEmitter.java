@@ -1,6 +1,6 @@
 package dev.streamfold.compiler.llvm;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.StreamfoldException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,12 +26,13 @@ import java.util.List;
  * keeps its element's state in registers across the steps and writes it back once; row k of x and y starts at
  * element {@code k * rowStride}. x and y may alias; parameter arrays and state buffers alias nothing.
  *
- * <p>{@code exp}, {@code log} and {@code pow} are rejected: the GPU has no libm to call.
+ * <p>{@code exp}, {@code log}, {@code pow} and floating {@code rem} are rejected: the GPU has no libm to call (and
+ * NVPTX's {@code frem} is not exact).
  */
 final class PtxLlvmEmitter extends LlvmEmitter {
     private static final String GLOBAL = "ptr addrspace(1)";
 
-    PtxLlvmEmitter(StepKernelIr k, String name, String description, Entries entries) {
+    PtxLlvmEmitter(StepKir k, String name, String description, Entries entries) {
         super(k, name, description, entries);
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.expr.MatrixBinder;
@@ -27,9 +27,9 @@ class LlvmGoldenTest {
     private static final boolean UPDATE = Boolean.getBoolean("streamfold.updateGoldens");
     private static final LlvmToolchain LLVM = new LlvmToolchain();
 
-    static StepKernelIr kernel(String expr, DType dtype) {
+    static StepKir kernel(String expr, DType dtype) {
         StreamingMatrix m = MatrixBinder.parse(expr);
-        return VectorKernels.lower(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
+        return VectorKernels.lowerKir(m, ParamLayout.of(m).bind(m, Bindings.NONE, dtype), dtype);
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
@@ -44,7 +44,7 @@ class LlvmGoldenTest {
             "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5]) | f32 | ptx-noise"
                     + " | compose3.f32.ptx-noise.ll"})
     void emittedIrMatchesGolden(String expr, String dtype, String form, String file) throws IOException {
-        StepKernelIr k = kernel(expr, DType.parseFloating(dtype));
+        StepKir k = kernel(expr, DType.parseFloating(dtype));
         String name = LlvmKernels.kernelName(k);
         String description = MatrixBinder.parse(expr).describe();
         String ll = switch (form) {

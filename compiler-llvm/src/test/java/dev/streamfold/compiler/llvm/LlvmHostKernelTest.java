@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.streamfold.compiler.kernel.KOp;
-import dev.streamfold.compiler.kernel.KStmt;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.kir.KBuffer;
+import dev.streamfold.compiler.kir.KBuilder;
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.kir.KType;
+import dev.streamfold.compiler.kir.KValue;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.Binary;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Unary;
+import dev.streamfold.runtime.ParamSlot;
 import dev.streamfold.runtime.StepKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,55 +36,87 @@ class LlvmHostKernelTest {
     private static final Binary.Kind[] BINARY = Binary.Kind.values();
 
     /**
-     * Prologue: a = param_at_step 0, b = param_at_step 1, every unary op of a and binary op of (a, b). Body: the
-     * same ops on (x, state0), plus fma(x, state0, x); results go to state buffers 1.. (prologue results splatted).
-     * Output order: scalar unary, scalar binary, lane unary, lane binary, fma.
+     * Uniform values: a = param0 at step t, b = param1 at step t, every unary op of a and binary op of (a, b), each
+     * stored as it is. Lane values: the same ops on (x, state0), plus fma(x, state0, x). Results go to state buffers
+     * 1.. in the order scalar unary, scalar binary, lane unary, lane binary, fma; state0 keeps its value and y is x.
+     * Float32 exp, log and pow are computed in float64 and rounded once, as the step lowering writes them.
      */
-    static StepKernelIr allOps(DType dtype) {
+    static StepKir allOps(DType dtype) {
         return allOps(dtype, UNARY, BINARY);
     }
 
     /** {@link #allOps(DType)} with the given unary and binary kinds only. */
-    static StepKernelIr allOps(DType dtype, Unary.Kind[] unary, Binary.Kind[] binary) {
-        List<KStmt> prologue = new ArrayList<>();
-        List<KStmt> body = new ArrayList<>();
-        prologue.add(new KStmt(0, new KOp.ParamAtStep(0)));
-        prologue.add(new KStmt(1, new KOp.ParamAtStep(1)));
-        int id = 2;
-        List<Integer> scalars = new ArrayList<>();
+    static StepKir allOps(DType dtype, Unary.Kind[] unary, Binary.Kind[] binary) {
+        KType type = dtype == DType.F32 ? KType.F32 : KType.F64;
+        int states = 2 + 2 * (unary.length + binary.length);
+        KBuilder b = new KBuilder("ops_" + dtype.shortName());
+        b.buffer("x", KBuffer.Role.IN, type, 1);
+        b.buffer("y", KBuffer.Role.OUT, type, 1);
+        for (int k = 0; k < states; k++) {
+            b.buffer("state" + k, KBuffer.Role.STATE, type, 1);
+        }
+        int param0 = b.buffer("param0", KBuffer.Role.PARAM, KType.F64, -1);
+        int param1 = b.buffer("param1", KBuffer.Role.PARAM, KType.F64, -1);
+        b.declareArg(KType.I64);
+        KValue t = b.arg(StepKir.T);
+        KValue one = b.constI(KType.I64, 1);
+        KValue pa = atStep(b, param0, t, one, type);
+        KValue pb = atStep(b, param1, t, one, type);
+        List<KValue> outputs = new ArrayList<>();
         for (Unary.Kind u : unary) {
-            prologue.add(new KStmt(id, new KOp.ScalarUnary(u, 0)));
-            scalars.add(id++);
+            outputs.add(unary(b, u, pa));
         }
-        for (Binary.Kind b : binary) {
-            prologue.add(new KStmt(id, new KOp.ScalarBinary(b, 0, 1)));
-            scalars.add(id++);
+        for (Binary.Kind k : binary) {
+            outputs.add(binary(b, k, pa, pb));
         }
-        int x = id++;
-        int s = id++;
-        body.add(new KStmt(x, new KOp.LoadX()));
-        body.add(new KStmt(s, new KOp.LoadState(0)));
-        List<Integer> outputs = new ArrayList<>();
-        for (int sc : scalars) {
-            body.add(new KStmt(id, new KOp.Splat(sc)));
-            outputs.add(id++);
-        }
+        KValue x = b.load(StepKir.X, 0);
+        KValue s = b.load(2, 0);
         for (Unary.Kind u : unary) {
-            body.add(new KStmt(id, new KOp.LaneUnary(u, x)));
-            outputs.add(id++);
+            outputs.add(unary(b, u, x));
         }
-        for (Binary.Kind b : binary) {
-            body.add(new KStmt(id, new KOp.LaneBinary(b, x, s)));
-            outputs.add(id++);
+        for (Binary.Kind k : binary) {
+            outputs.add(binary(b, k, x, s));
         }
-        body.add(new KStmt(id, new KOp.Fma(x, s, x)));
-        outputs.add(id++);
-        body.add(new KStmt(id++, new KOp.StoreState(0, s)));
+        outputs.add(b.fma(x, s, x));
+        b.store(2, 0, s);
         for (int i = 0; i < outputs.size(); i++) {
-            body.add(new KStmt(id++, new KOp.StoreState(i + 1, outputs.get(i))));
+            b.store(3 + i, 0, outputs.get(i));
         }
-        body.add(new KStmt(id, new KOp.StoreY(x)));
-        return new StepKernelIr(dtype, 2, outputs.size() + 1, prologue, body);
+        b.store(StepKir.Y, 0, x);
+        List<ParamSlot> slots = List.of(new ParamSlot("param 0", ParamSlot.PER_STEP, ParamSlot.Rule.FINITE),
+                new ParamSlot("param 1", ParamSlot.PER_STEP, ParamSlot.Rule.FINITE));
+        return new StepKir(b.build(), dtype, 2, states, slots);
+    }
+
+    /** {@code param[min(t, len - 1)]} rounded to {@code type}, as the step lowering reads a per-step slot. */
+    private static KValue atStep(KBuilder b, int param, KValue t, KValue one, KType type) {
+        KValue last = b.sub(b.length(param), one);
+        return b.convert(type, b.load(param, b.convert(KType.I32, b.min(t, last))));
+    }
+
+    private static KValue unary(KBuilder b, Unary.Kind u, KValue a) {
+        return switch (u) {
+            case NEG -> b.neg(a);
+            case ABS -> b.abs(a);
+            case SQRT -> b.sqrt(a);
+            case SQUARE -> b.mul(a, a);
+            case RECIPROCAL -> b.unary(KInstr.UnaryKind.RECIPROCAL, a);
+            case SIGN -> b.unary(KInstr.UnaryKind.SIGN, a);
+            case EXP -> b.convert(a.type(), b.unary(KInstr.UnaryKind.EXP, b.convert(KType.F64, a)));
+            case LOG -> b.convert(a.type(), b.unary(KInstr.UnaryKind.LOG, b.convert(KType.F64, a)));
+        };
+    }
+
+    private static KValue binary(KBuilder b, Binary.Kind k, KValue x, KValue y) {
+        return switch (k) {
+            case ADD -> b.add(x, y);
+            case SUB -> b.sub(x, y);
+            case MUL -> b.mul(x, y);
+            case DIV -> b.div(x, y);
+            case MAX -> b.max(x, y);
+            case MIN -> b.min(x, y);
+            case POW -> b.convert(x.type(), b.binary(KInstr.BinaryKind.POW, b.convert(KType.F64, x), b.convert(KType.F64, y)));
+        };
     }
 
     /** The Vector API backend's scalar semantics (its {@code scalarUnary}), in float for float32. */
@@ -152,7 +188,7 @@ class LlvmHostKernelTest {
         boolean f32 = dtype == DType.F32;
         ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
         ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE;
-        StepKernelIr k = allOps(dtype);
+        StepKir k = allOps(dtype);
         StepKernel kernel = LlvmHostKernel.compile(new LlvmToolchain(), k, "ops_" + dtype.shortName(), "every op");
         int n = SPECIAL.length * SPECIAL.length;
         double[] as = new double[n];
@@ -218,7 +254,7 @@ class LlvmHostKernelTest {
 
     @Test
     void argumentsAreCheckedBeforeNativeCodeRuns() {
-        StepKernelIr k = LlvmGoldenTest.kernel("prefix_sum @ diagonal([0.5])", DType.F64);
+        StepKir k = LlvmGoldenTest.kernel("prefix_sum @ diagonal([0.5])", DType.F64);
         StepKernel kernel = LlvmKernels.load(k, "prefix_sum @ diagonal([0.5])");
         assertSame(kernel, LlvmKernels.load(LlvmGoldenTest.kernel("prefix_sum @ diagonal([4])", DType.F64), "other"));
         double[][] params = {{0.5}};

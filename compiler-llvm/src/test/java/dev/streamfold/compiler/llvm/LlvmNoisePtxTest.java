@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.streamfold.compiler.kernel.KOp;
-import dev.streamfold.compiler.kernel.KStmt;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.expr.MatrixBinder;
 import java.util.ArrayList;
@@ -37,12 +36,12 @@ class LlvmNoisePtxTest {
         int checked = 0;
         for (String e : EXPRESSIONS) {
             for (DType d : new DType[] {DType.F32, DType.F64}) {
-                StepKernelIr k = LlvmGoldenTest.kernel(e, d);
+                StepKir k = LlvmGoldenTest.kernel(e, d);
                 String name = LlvmKernels.kernelName(k);
                 String ptx = PtxCompiler.noisePtx(k, e, arch);
                 assertTrue(ptx.contains(".entry " + name + "_noise_step("), ptx);
                 String where = e + " " + d.shortName() + " " + arch;
-                long kernelFmas = k.body().stream().map(KStmt::op).filter(op -> op instanceof KOp.Fma).count();
+                long kernelFmas = k.kernel().body().stream().filter(i -> i instanceof KInstr.Fma).count();
                 List<String> ops = floatOps(ptx);
                 long fmas = ops.stream().filter(op -> op.startsWith("fma")).count();
                 assertEquals(kernelFmas, fmas, where + ": fused multiply-adds other than the kernel's in " + ops);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.streamfold.compiler.KernelEval;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.expr.MatrixBinder;
 import dev.streamfold.ir.stream.Bindings;
@@ -34,7 +34,7 @@ class LlvmNoiseStepTest {
 
     private static LlvmHostKernel identity(DType dtype) {
         return IDENTITY.computeIfAbsent(dtype, d -> {
-            StepKernelIr k = LlvmGoldenTest.kernel("identity", d);
+            StepKir k = LlvmGoldenTest.kernel("identity", d);
             return LlvmHostKernel.compile(LLVM, k, LlvmKernels.kernelName(k), "identity");
         });
     }

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.streamfold.compiler.kernel.KOp;
-import dev.streamfold.compiler.kernel.KStmt;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.kir.KBuffer;
+import dev.streamfold.compiler.kir.KBuilder;
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.kir.KType;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Binary;
 import dev.streamfold.ir.Unary;
 import dev.streamfold.ir.expr.MatrixBinder;
+import dev.streamfold.runtime.ParamSlot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +54,7 @@ class LlvmPtxKernelsTest {
         Set<String> seen = new LinkedHashSet<>();
         for (String e : EXPRESSIONS) {
             for (DType d : new DType[] {DType.F32, DType.F64}) {
-                StepKernelIr k = LlvmGoldenTest.kernel(e, d);
+                StepKir k = LlvmGoldenTest.kernel(e, d);
                 if (seen.add(k.toString())) {
                     s.add(new PtxCompiler.Source(k, MatrixBinder.parse(e).describe()));
                 }
@@ -97,7 +100,7 @@ class LlvmPtxKernelsTest {
 
     @Test
     void manifestListsArgumentsInLaunchOrder(@TempDir Path dir) throws IOException {
-        StepKernelIr k = LlvmGoldenTest.kernel("prefix_sum @ diagonal([0.5])", DType.F32);
+        StepKir k = LlvmGoldenTest.kernel("prefix_sum @ diagonal([0.5])", DType.F32);
         PtxCompiler.Output out = PtxCompiler.compile(k, "prefix_sum @ \"half\"", "sm_90", dir);
         String name = LlvmKernels.kernelName(k);
         String manifest = Files.readString(dir.resolve(PtxCompiler.MANIFEST), StandardCharsets.UTF_8);
@@ -126,7 +129,7 @@ class LlvmPtxKernelsTest {
                 .filter(u -> u != Unary.Kind.EXP && u != Unary.Kind.LOG).toArray(Unary.Kind[]::new);
         Binary.Kind[] binary = Arrays.stream(Binary.Kind.values())
                 .filter(b -> b != Binary.Kind.POW).toArray(Binary.Kind[]::new);
-        StepKernelIr k = LlvmHostKernelTest.allOps(dtype, unary, binary);
+        StepKir k = LlvmHostKernelTest.allOps(dtype, unary, binary);
         String ptx = new LlvmToolchain().emitPtx(LlvmEmitter.ptx(k, "ops", "every op"), arch);
         assertFalse(ptx.contains(".extern") || ptx.contains("call.uni"), "no calls left: " + ptx);
         assertTrue(ptx.contains(dtype == DType.F32 ? "sqrt.rn.f32" : "sqrt.rn.f64"), ptx);
@@ -140,9 +143,14 @@ class LlvmPtxKernelsTest {
 
     @Test
     void gpuFormRejectsLibmFunctions() {
-        StepKernelIr k = new StepKernelIr(DType.F32, 1, 0,
-                List.of(new KStmt(0, new KOp.ParamScalar(0)), new KStmt(1, new KOp.ScalarUnary(Unary.Kind.EXP, 0))),
-                List.of(new KStmt(2, new KOp.Splat(1)), new KStmt(3, new KOp.StoreY(2))));
+        KBuilder b = new KBuilder("exp");
+        b.buffer("x", KBuffer.Role.IN, KType.F32, 1);
+        b.buffer("y", KBuffer.Role.OUT, KType.F32, 1);
+        int param = b.buffer("param0", KBuffer.Role.PARAM, KType.F64, -1);
+        b.declareArg(KType.I64);
+        b.store(StepKir.Y, 0, b.convert(KType.F32, b.unary(KInstr.UnaryKind.EXP, b.load(param, 0))));
+        StepKir k = new StepKir(b.build(), DType.F32, 1, 0,
+                List.of(new ParamSlot("param 0", 1, ParamSlot.Rule.FINITE)));
         StreamfoldException e = assertThrows(StreamfoldException.class, () -> LlvmEmitter.ptx(k, "k", "exp"));
         assertTrue(e.getMessage().contains("exp"), e.getMessage());
         assertTrue(LlvmEmitter.host(k, "k", "exp").contains("@llvm.exp.f64"));

@@ -12,7 +12,6 @@ import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.batched.BatchedCompiler;
 import dev.streamfold.compiler.batched.LinalgKernel;
 import dev.streamfold.compiler.kir.Kernel;
-import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKirBackend;
 import dev.streamfold.compiler.vector.VectorStepBackend;
@@ -291,7 +290,7 @@ public final class GenerateKernels {
         return new Kernel(s.name(), k.buffers(), k.args(), k.body(), k.nextId());
     }
 
-    private record Compiled(JavaFile source, String className, KernelSignature signature, StepKernelIr kernel,
+    private record Compiled(JavaFile source, String className, KernelSignature signature, StepKir kernel,
             String description) {}
 
     private static Compiled compile(Spec s, String kernelPackage) {
@@ -327,11 +326,10 @@ public final class GenerateKernels {
         } catch (StreamfoldException e) {
             throw new StreamfoldException(s.at(s.exprColumn()) + e.getMessage());
         }
-        StepKernelIr k = VectorKernels.lower(m, values, s.dtype());
         StepKir v2 = VectorKernels.lowerKir(m, values, s.dtype());
         String cls = VectorKernels.className(v2);
         JavaFile source = VectorStepBackend.render(v2, kernelPackage, cls, m.describe());
-        return new Compiled(source, cls, signature(s, m, layout, values, k), k, m.describe());
+        return new Compiled(source, cls, signature(s, m, layout, values, v2), v2, m.describe());
     }
 
     /** The column of the first {@code $name} in the expression, or of the expression. */
@@ -341,7 +339,7 @@ public final class GenerateKernels {
     }
 
     private static KernelSignature signature(Spec s, StreamingMatrix m, ParamLayout layout, List<Tensor> values,
-            StepKernelIr k) {
+            StepKir k) {
         List<ParamLayout.Entry> entries = layout.slots();
         List<KernelSignature.Source> sources = new ArrayList<>();
         List<int[]> pairs = new ArrayList<>();

@@ -1,7 +1,6 @@
 package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.NativeBackend;
-import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
@@ -66,7 +65,7 @@ final class CompileCommand {
         }
         Bindings given = EvalCommand.values("--param", a.all("--param"));
         List<Tensor> values = ParamLayout.of(m).bind(m, placeholders(m, given), dtype);
-        StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        StepKir k = VectorKernels.lowerKir(m, values, dtype);
         if (backend.equals("ptx")) {
             String arch = a.get("--arch", "sm_90");
             if (!arch.equals("sm_80") && !arch.equals("sm_90")) {
@@ -74,9 +73,8 @@ final class CompileCommand {
             }
             return ptx(k, m, arch, out);
         }
-        StepKir s = VectorKernels.lowerKir(m, values, dtype);
-        String name = VectorKernels.className(s);
-        String source = VectorKernels.source(s, m.describe()).toString();
+        String name = VectorKernels.className(k);
+        String source = VectorKernels.source(k, m.describe()).toString();
         String manifest = manifest(m, k, name, dtype);
         Path javaFile = Path.of(VectorKernels.PACKAGE.replace('.', '/'), name + ".java");
         write(out, List.of(new Entry(javaFile, source), new Entry(Path.of("manifest.json"), manifest)));
@@ -84,7 +82,7 @@ final class CompileCommand {
     }
 
     /** Writes the kernel's .ll, .ptx and manifest, compiled in a scratch directory of the system's temporary directory. */
-    private static String ptx(StepKernelIr k, StreamingMatrix m, String arch, Path out) {
+    private static String ptx(StepKir k, StreamingMatrix m, String arch, Path out) {
         Path scratch;
         try {
             Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
@@ -129,7 +127,7 @@ final class CompileCommand {
         return b;
     }
 
-    static String manifest(StreamingMatrix m, StepKernelIr k, String name, DType dtype) {
+    static String manifest(StreamingMatrix m, StepKir k, String name, DType dtype) {
         StringBuilder b = new StringBuilder("{\n");
         b.append("  \"kernel\": ").append(Json.quote(VectorKernels.PACKAGE + "." + name)).append(",\n");
         b.append("  \"expr\": ").append(Json.quote(m.describe())).append(",\n");

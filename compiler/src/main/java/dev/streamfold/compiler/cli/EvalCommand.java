@@ -2,7 +2,7 @@ package dev.streamfold.compiler.cli;
 
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.NativeBackend;
-import dev.streamfold.compiler.kernel.StepKernelIr;
+import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -92,7 +92,7 @@ final class EvalCommand {
     /** A query on the GPU: the whole-scan PTX kernel of {@code m}. */
     static Tensor cuda(StreamingMatrix m, Bindings bindings, Query q, Tensor x, int n, DType dtype) {
         List<Tensor> values = ParamLayout.of(m).bind(m, bindings, dtype);
-        StepKernelIr k = VectorKernels.lower(m, values, dtype);
+        StepKir k = VectorKernels.lowerKir(m, values, dtype);
         double[][] p = new double[values.size()][];
         for (int i = 0; i < p.length; i++) {
             p[i] = values.get(i).data();

@@ -28,16 +28,6 @@ import java.util.List;
 public final class KernelSlots {
     private KernelSlots() {}
 
-    /** The slots of {@code k}, compiled from {@code m} with the prepared {@code values}. */
-    public static List<ParamSlot> of(StreamingMatrix m, List<Tensor> values, StepKernelIr k) {
-        List<ParamLayout.Entry> entries = ParamLayout.of(m).slots();
-        if (entries.size() != values.size() || values.size() != k.paramCount()) {
-            throw new IllegalStateException("layout has " + entries.size() + " slots, " + values.size() + " values and the kernel "
-                    + k.paramCount() + " parameters");
-        }
-        return of(m, values, StepKernelIr.perStepSlots(k.paramCount(), k.prologue()));
-    }
-
     /** The slots of a kernel compiled from {@code m} with the prepared {@code values} that reads the slots {@code perStep} by step. */
     public static List<ParamSlot> of(StreamingMatrix m, List<Tensor> values, boolean[] perStep) {
         List<ParamLayout.Entry> entries = ParamLayout.of(m).slots();

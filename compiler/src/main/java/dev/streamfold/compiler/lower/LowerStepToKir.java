@@ -46,15 +46,14 @@ import java.util.Map;
 
 /**
  * Lowers a step program to a {@link StepKir}: one batch item per element of the slice. Values of rank 0
- * (computed from the step index and parameters) become uniform values computed in the kernel's dtype, as
- * the step kernel IR's per-step scalars are; values shaped like the slice become lane values. It computes
- * what {@code LowerStepToKernel} followed by {@code ContractMulAdd} computes, bit for bit:
+ * (computed from the step index and parameters) become uniform values computed in the kernel's dtype, once
+ * per step; values shaped like the slice become lane values. What every compiled backend computes, bit for bit:
  * <ul>
  *   <li>parameter reads clip their index ({@code min(t, len - 1)} on i64, then i32) and round the float64
  *       value to the dtype;
  *   <li>float32 {@code exp}, {@code log} and {@code pow} are computed in float64 and rounded once;
  *   <li>{@code square} of a slice-shaped value is {@code fma(a, a, -0.0)}, which is {@code a * a} exactly
- *       but is no product a contraction pass may fuse (the step kernel IR never fuses a square);
+ *       but is no product a contraction pass may fuse (a square is never fused);
  *   <li>a slice-shaped product of broadcast scalars used only by a slice-shaped add is fused into one
  *       {@code fma} here, since such a product is uniform and {@code ContractMulAddKir} fuses lane products only.
  * </ul>

@@ -25,7 +25,7 @@ import java.util.Set;
  * The kernel-IR-v2 pipeline of a streaming step, read top to bottom: verify the step program, lower it
  * ({@link LowerStepToKir}), contract products into fma ({@link ContractMulAddKir}), drop dead values
  * ({@link DropDeadValuesKir}), verifying after every step. Slots read at the step only by dropped values are
- * then no longer per-step, as in the step kernel IR's pipeline. When the system property {@code
+ * then no longer per-step. When the system property {@code
  * streamfold.dump} names a directory, the IR after each step is written there.
  */
 public final class StepKirPipeline {

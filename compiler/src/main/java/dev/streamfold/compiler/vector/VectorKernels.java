@@ -3,10 +3,8 @@ package dev.streamfold.compiler.vector;
 import com.palantir.javapoet.JavaFile;
 import dev.streamfold.compiler.kernel.KernelSize;
 import dev.streamfold.compiler.kernel.KernelSlots;
-import dev.streamfold.compiler.kernel.StepKernelIr;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.lower.StepKirPipeline;
-import dev.streamfold.compiler.passes.KernelPipeline;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.Tensor;
@@ -26,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Streaming matrices to loaded Vector API kernels, through kernel IR v2 ({@link StepKirPipeline}, {@link
  * VectorStepBackend}). Classes are cached by the kernel's structure (its kernel IR text and slots), so
  * compositions of the same shape with other parameter values, array lengths or slice sizes reuse one class.
- * {@link #lower} gives the step kernel IR the LLVM backends render.
+ * {@link #lowerKir} gives the kernel the LLVM backends render too.
  */
 public final class VectorKernels {
     /** The package generated kernels are emitted in. */
@@ -37,25 +35,13 @@ public final class VectorKernels {
     private VectorKernels() {}
 
     /**
-     * The step kernel IR of {@code m}'s step for parameter values of the given types.
-     *
-     * @throws dev.streamfold.ir.StreamfoldException if the kernel is larger than {@link KernelSize#MAX}
-     */
-    public static StepKernelIr lower(StreamingMatrix m, List<Tensor> values, DType dtype) {
-        StepKernelIr k = KernelSize.check(KernelPipeline.compile(step(m, values, dtype)));
-        return k.withSlots(KernelSlots.of(m, values, k));
-    }
-
-    /**
-     * The kernel IR v2 of {@code m}'s step for parameter values of the given types, the one this backend renders.
-     * The size limit every compiled backend shares is measured on the step kernel IR, as {@link #lower} does.
+     * The kernel IR v2 of {@code m}'s step for parameter values of the given types, the one every compiled backend
+     * renders, within the size limit they share.
      *
      * @throws dev.streamfold.ir.StreamfoldException if the kernel is larger than {@link KernelSize#MAX}
      */
     public static StepKir lowerKir(StreamingMatrix m, List<Tensor> values, DType dtype) {
-        StepProgram step = step(m, values, dtype);
-        KernelSize.check(KernelPipeline.compile(step));
-        StepKir s = StepKirPipeline.compile(step);
+        StepKir s = KernelSize.check(StepKirPipeline.compile(step(m, values, dtype)));
         return s.withSlots(KernelSlots.of(m, values, s.perStepSlots()));
     }
 

@@ -39,10 +39,16 @@ import javax.lang.model.element.Modifier;
  * are computed once per step, before the loop over the slice; lane values run in a full-vector main loop with
  * {@code SPECIES_PREFERRED}, then in a scalar tail that computes the same bits, so any split of the slice gives
  * identical results. Uniform values a lane instruction reads are broadcast once per call. The whole-scan entry
- * point walks the slice in blocks of {@link VectorBackend#SCAN_BLOCK} elements and runs every step on a block
+ * point walks the slice in blocks of {@link #SCAN_BLOCK} elements and runs every step on a block
  * before moving on, so state stays in cache. Constants are written where they are used.
  */
 public final class VectorStepBackend {
+    /** Elements of the slice per whole-scan block (state of a block stays in L1/L2). */
+    public static final int SCAN_BLOCK = 16384;
+
+    /** Most elements one call of the element loop takes (an int-indexed counted loop). */
+    public static final int CALL = 1 << 20;
+
     private static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
     private static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
     private static final ClassName DOUBLE_VECTOR = ClassName.get("jdk.incubator.vector", "DoubleVector");
@@ -117,8 +123,8 @@ public final class VectorStepBackend {
                     .addParameter(long.class, "from")
                     .addParameter(long.class, "to");
             step.addCode(prologue());
-            step.beginControlFlow("for (long at = from; at < to; at += $L)", VectorBackend.CALL)
-                    .addStatement("loop($L)", loopArgs("at", "at", "at", "(int) Math.min(" + VectorBackend.CALL + ", to - at)"))
+            step.beginControlFlow("for (long at = from; at < to; at += $L)", CALL)
+                    .addStatement("loop($L)", loopArgs("at", "at", "at", "(int) Math.min(" + CALL + ", to - at)"))
                     .endControlFlow();
 
             MethodSpec.Builder scan = MethodSpec.methodBuilder("scan")
@@ -133,8 +139,8 @@ public final class VectorStepBackend {
                     .addParameter(ArrayTypeName.of(MemorySegment.class), "state")
                     .addParameter(long.class, "from")
                     .addParameter(long.class, "to");
-            scan.beginControlFlow("for (long block = from; block < to; block += $L)", VectorBackend.SCAN_BLOCK)
-                    .addStatement("int n = (int) Math.min($L, to - block)", VectorBackend.SCAN_BLOCK)
+            scan.beginControlFlow("for (long block = from; block < to; block += $L)", SCAN_BLOCK)
+                    .addStatement("int n = (int) Math.min($L, to - block)", SCAN_BLOCK)
                     .beginControlFlow("for (int k = 0; k < steps; k++)")
                     .addStatement("long t = t0 + k")
                     .addStatement("long row = k * rowStride + block")

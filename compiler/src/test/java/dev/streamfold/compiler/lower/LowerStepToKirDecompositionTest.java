@@ -1,4 +1,4 @@
-package dev.streamfold.compiler.passes;
+package dev.streamfold.compiler.lower;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class LowerStepToKernelDecompositionTest {
+class LowerStepToKirDecompositionTest {
     @ParameterizedTest
     @CsvSource({"qr, QR decompositions", "svd, singular value decompositions", "eigh, eigendecompositions"})
     void aDecompositionInAStepIsRefusedByName(String name, String what) {
@@ -32,7 +32,7 @@ class LowerStepToKernelDecompositionTest {
         Var x = b.param(slice);
         List<Var> outs = b.emit(op, List.of(x));
         StepProgram step = new StepProgram(b.build(outs.get(outs.size() - 1)), 0, 0, slice);
-        StreamfoldException e = assertThrows(StreamfoldException.class, () -> LowerStepToKernel.run(step));
+        StreamfoldException e = assertThrows(StreamfoldException.class, () -> LowerStepToKir.run(step));
         assertEquals("cannot fuse " + name + " into a streaming step kernel (" + what + " are not supported there)",
                 e.getMessage());
     }
