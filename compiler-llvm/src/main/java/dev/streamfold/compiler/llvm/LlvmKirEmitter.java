@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * follows Java's special cases (NaN for a NaN exponent and for
  * {@code (±1) ** ±inf}). Comparisons are ordered, except {@code NE}, which is unordered-or-not-equal like Java's
  * {@code !=}; booleans compare as 0 and 1. Floating-to-integer conversions saturate and map NaN to 0
- * ({@code llvm.fptosi.sat}), as Java's casts do; i64 to f32 goes through f64, as the evaluator does. Integer
+ * ({@code llvm.fptosi.sat}), as Java's casts do; i64 to f32 rounds once, as the evaluator does. Integer
  * division and remainder by zero give 0, and {@code MIN / -1} wraps, as the evaluator defines them. Loops are basic
  * blocks with phi nodes for the index and the carried values. Scratch buffers are arrays allocated once in the entry
  * block, one element per slot (stride 1; one vector of the items run at once per slot), zeroed at the start of every
@@ -640,9 +640,6 @@ public final class LlvmKirEmitter {
                 define(c.dst(), (to == KType.F32 ? "fptrunc " : "fpext ") + f + " " + a + " to " + t);
             } else if (from == KType.BOOL) {
                 define(c.dst(), "uitofp " + f + " " + a + " to " + t);
-            } else if (from == KType.I64 && to == KType.F32) {
-                inst(v + ".f64 = sitofp " + f + " " + a + " to " + type(KType.F64, lane));
-                define(c.dst(), "fptrunc " + type(KType.F64, lane) + " " + v + ".f64 to " + t);
             } else {
                 define(c.dst(), "sitofp " + f + " " + a + " to " + t);
             }
