@@ -15,7 +15,8 @@ import java.util.Map;
  * bytecode (nor past the JIT's limit for compiling a method). Method 0 is the per-group entry; a block of
  * more than {@code limit} instructions is cut into consecutive parts, each its own method, except that a
  * loop larger than the limit stays in its block and has its own body cut. A value used in another method
- * than the one defining it lives in a slot of the per-call state instead of a local.
+ * than the one defining it lives in a slot of the per-call state instead of a local, except constants, which
+ * every method writes as literals.
  */
 final class KirMethodPlan {
     /** One step of a cut block: an instruction emitted in place, or a call of part method {@code part}. */
@@ -31,6 +32,7 @@ final class KirMethodPlan {
     private final Map<KInstr, Integer> owner = new IdentityHashMap<>();
     private final Map<Integer, Integer> definedIn = new HashMap<>();
     private final Map<Integer, Boolean> crossing = new HashMap<>();
+    private final java.util.Set<Integer> constants = new java.util.HashSet<>();
 
     private KirMethodPlan(int limit) {
         this.limit = limit;
@@ -119,6 +121,9 @@ final class KirMethodPlan {
             if (i.dst() != null) {
                 definedIn.put(i.dst().id(), m);
             }
+            if (i instanceof KInstr.ConstF || i instanceof KInstr.ConstI) {
+                constants.add(i.dst().id());
+            }
             if (i instanceof KInstr.Loop l) {
                 definedIn.put(l.index().id(), m);
                 l.params().forEach(v -> definedIn.put(v.id(), m));
@@ -135,7 +140,7 @@ final class KirMethodPlan {
     }
 
     private void use(KValue v, int method) {
-        if (definedIn.get(v.id()) != method) {
+        if (definedIn.get(v.id()) != method && !constants.contains(v.id())) {
             crossing.put(v.id(), true);
         }
     }

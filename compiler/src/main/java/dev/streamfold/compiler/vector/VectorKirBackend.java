@@ -147,6 +147,8 @@ public final class VectorKirBackend {
         private final java.util.Set<String> laneSlots = new java.util.HashSet<>();
         private final Set<String> slotOrder = new TreeSet<>();
         private final Map<Integer, Long> constants = new HashMap<>();
+        /** The literal of every constant, written in place wherever the constant is read outside its method. */
+        private final Map<Integer, CodeBlock> literals = new HashMap<>();
         private final Map<Integer, int[]> loopIndexBounds = new HashMap<>();
         private final Set<Integer> definerLocals = new HashSet<>();
         /** The method being emitted: 0 for {@code group}, else the part's number. */
@@ -160,6 +162,10 @@ public final class VectorKirBackend {
             KirWalk.forEach(k.body(), i -> {
                 if (i instanceof KInstr.ConstI c) {
                     constants.put(c.dst().id(), c.value());
+                    literals.put(c.dst().id(), intLiteral(c.dst().type(), c.value()));
+                }
+                if (i instanceof KInstr.ConstF f) {
+                    literals.put(f.dst().id(), floatLiteral(f.dst().type(), f.value()));
                 }
                 if (i instanceof KInstr.Loop l && l.trips() > 0) {
                     loopIndexBounds.put(l.index().id(), new int[] {l.start(), l.end()});
@@ -746,6 +752,9 @@ public final class VectorKirBackend {
 
         /** The value {@code v}, as its own type. */
         private CodeBlock ref(KValue v) {
+            if (literals.containsKey(v.id()) && plan.definedIn(v) != method) {
+                return literals.get(v.id());
+            }
             if (!plan.crossesMethods(v) || (definerLocals.contains(v.id()) && plan.definedIn(v) == method)) {
                 return CodeBlock.of("v$L", v.id());
             }
