@@ -313,6 +313,39 @@ class VectorKirBackendTest {
         }
     }
 
+    @Test
+    void aPartReadsEachSharedValueOnceAndConstantsAsLiterals() {
+        KBuilder b = new KBuilder("shared");
+        int in = b.buffer("x", KBuffer.Role.IN, KType.F32, 1);
+        int out = b.buffer("y", KBuffer.Role.OUT, KType.F32, 1);
+        KValue zero = b.index(0);
+        KValue x = b.load(in, zero);
+        KValue c = b.constF(KType.F32, 2.5);
+        KValue y = b.mul(x, x);
+        // The cut falls here: the next part uses y three times and c once.
+        KValue a = b.add(y, c);
+        KValue p = b.mul(y, a);
+        KValue d = b.sub(p, y);
+        b.store(out, zero, d);
+        Kernel k = b.build();
+        String src = VectorKirBackend.render(k, "p", "Cut", 4).toString();
+        int start = src.indexOf("void part2(");
+        assertTrue(start >= 0, "the body is cut into parts");
+        String part2 = src.substring(start, src.indexOf("\n    }\n", start));
+        assertEquals(1, part2.split("fromArray\\(", -1).length - 1, "one read of y in\n" + part2);
+        assertTrue(part2.contains("2.5f") && !part2.contains("g.uniF32"), "c as a literal in\n" + part2);
+        BatchedKernel kernel = compile(k, src);
+        for (int batch : batches(k)) {
+            Data data = new Data(k, batch, 7);
+            double[][] expected = data.evaluate();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment[] segs = data.segments(arena);
+                kernel.run(segs, data.longArgs(), batch, 0, batch);
+                data.check(expected, segs, 0);
+            }
+        }
+    }
+
     // ---- structure ----
 
     @Test
