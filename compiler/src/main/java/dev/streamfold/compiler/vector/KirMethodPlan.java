@@ -1,5 +1,6 @@
 package dev.streamfold.compiler.vector;
 
+import dev.streamfold.compiler.kir.KBuffer;
 import dev.streamfold.compiler.kir.KInstr;
 import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.Kernel;
@@ -26,7 +27,16 @@ final class KirMethodPlan {
         record Call(int part) implements Step {}
     }
 
+    /**
+     * What an access to a batched buffer in memory (a masked {@code fromMemorySegment} or
+     * {@code intoMemorySegment}) counts against the limit: C2 inlines a bounded amount of bytecode into one
+     * method, and one such access inlines about as much as four lane operations; past the budget the Vector API
+     * calls are left out of line and run their allocating fallback.
+     */
+    static final int SEGMENT_ACCESS_WEIGHT = 4;
+
     private final int limit;
+    private final List<KBuffer> buffers;
     private final Map<List<KInstr>, List<Step>> steps = new IdentityHashMap<>();
     private final List<List<KInstr>> parts = new ArrayList<>();
     private final Map<KInstr, Integer> owner = new IdentityHashMap<>();
@@ -34,16 +44,20 @@ final class KirMethodPlan {
     private final Map<Integer, Boolean> crossing = new HashMap<>();
     private final java.util.Set<Integer> constants = new java.util.HashSet<>();
 
-    private KirMethodPlan(int limit) {
+    private KirMethodPlan(int limit, List<KBuffer> buffers) {
         this.limit = limit;
+        this.buffers = buffers;
     }
 
-    /** The plan of {@code k} with at most {@code limit} instructions per method (loops count with their bodies). */
+    /**
+     * The plan of {@code k} with at most {@code limit} instructions per method (loops count with their bodies,
+     * accesses to batched buffers in memory {@link #SEGMENT_ACCESS_WEIGHT} each).
+     */
     static KirMethodPlan of(Kernel k, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("method limit " + limit);
         }
-        KirMethodPlan p = new KirMethodPlan(limit);
+        KirMethodPlan p = new KirMethodPlan(limit, k.buffers());
         p.assign(k.body(), 0);
         p.defineAndUse(k.body());
         return p;
@@ -74,7 +88,7 @@ final class KirMethodPlan {
     }
 
     private void assign(List<KInstr> block, int method) {
-        if (KirWalk.size(block) <= limit) {
+        if (weight(block) <= limit) {
             own(block, method);
             return;
         }
@@ -82,7 +96,7 @@ final class KirMethodPlan {
         List<KInstr> chunk = new ArrayList<>();
         int size = 0;
         for (KInstr i : block) {
-            int s = KirWalk.size(List.of(i));
+            int s = weight(List.of(i));
             if (s > limit && i instanceof KInstr.Loop l) {
                 size = flush(chunk, cut);
                 owner.put(l, method);
@@ -98,6 +112,22 @@ final class KirMethodPlan {
         }
         flush(chunk, cut);
         steps.put(block, List.copyOf(cut));
+    }
+
+    /** What {@code block} counts against the limit. */
+    private int weight(List<KInstr> block) {
+        int[] w = {0};
+        KirWalk.forEach(block, i -> {
+            boolean segment = (i instanceof KInstr.Load l && inMemory(l.buffer()))
+                    || (i instanceof KInstr.Store st && inMemory(st.buffer()));
+            w[0] += segment ? SEGMENT_ACCESS_WEIGHT : 1;
+        });
+        return w[0];
+    }
+
+    private boolean inMemory(int buffer) {
+        KBuffer.Role role = buffers.get(buffer).role();
+        return role.batched() && role != KBuffer.Role.SCRATCH;
     }
 
     private int flush(List<KInstr> chunk, List<Step> cut) {
