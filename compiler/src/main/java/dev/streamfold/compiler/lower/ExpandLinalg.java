@@ -106,51 +106,54 @@ public final class ExpandLinalg {
             cx.fail(nonFinite(b, in, lu, (i, j) -> null), BatchStatus.NON_FINITE_INPUT);
             b.forRange(0, m, i -> permutation.store(b, i, row0, i));
             KValue zero = b.constF(a.type(), 0);
-            KValue zeroPivot = b.loop(0, k, List.of(b.bool(false)), (j, carried) -> {
-                List<KValue> best = b.loop(0, m, List.of(b.abs(lu.load(b, j, j)), j), (i, c) -> {
+            // The steps are emitted one by one, so that each touches only the rows and columns it changes:
+            // the pivot search and the swap see rows j.. only, the scaling and the update rows and columns j+1..
+            KValue zeroPivot = b.bool(false);
+            for (int jj = 0; jj < k; jj++) {
+                int step = jj;
+                KValue j = b.index(step);
+                List<KValue> best = b.loop(step + 1, m, List.of(b.abs(lu.load(b, j, j)), j), (i, c) -> {
                     KValue v = b.abs(lu.load(b, i, j));
-                    KValue take = b.and(b.compare(CompareKind.GT, i, j), b.compare(CompareKind.GT, v, c.get(0)));
+                    KValue take = b.compare(CompareKind.GT, v, c.get(0));
                     return List.of(b.select(take, v, c.get(0)), b.select(take, i, c.get(1)));
                 });
                 KValue p = best.get(1);
                 pivots.store(b, p, row0, j);
-                b.forRange(0, n, col -> swapRows(b, lu, j, p, col));
-                // The permutation, seen as one column, swaps its entries j and p the same way.
-                swapRows(b, permutation.transposed(), j, p, row0);
+                if (step + 1 < m) {
+                    b.forRange(0, n, col -> swapRows(b, lu, step, p, col));
+                    // The permutation, seen as one column, swaps its entries j and p the same way.
+                    swapRows(b, permutation.transposed(), step, p, row0);
+                }
                 KValue pivot = lu.load(b, j, j);
                 KValue nonzero = b.compare(CompareKind.NE, pivot, zero);
-                b.forRange(0, m, i -> {
+                b.forRange(step + 1, m, i -> {
                     KValue at = lu.flat(b, i, j);
                     KValue x = lu.loadAt(b, at);
-                    KValue scale = b.and(b.compare(CompareKind.GT, i, j), nonzero);
-                    lu.storeAt(b, at, b.select(scale, b.div(x, pivot), x));
+                    lu.storeAt(b, at, b.select(nonzero, b.div(x, pivot), x));
                 });
-                b.forRange(0, m, i -> {
-                    KValue below = b.compare(CompareKind.GT, i, j);
+                b.forRange(step + 1, m, i -> {
                     KValue multiplier = lu.load(b, i, j);
-                    b.forRange(0, n, col -> {
+                    b.forRange(step + 1, n, col -> {
                         KValue at = lu.flat(b, i, col);
-                        KValue x = lu.loadAt(b, at);
-                        KValue update = b.and(below, b.compare(CompareKind.GT, col, j));
-                        KValue reduced = b.sub(x, b.mul(multiplier, lu.load(b, j, col)));
-                        lu.storeAt(b, at, b.select(update, reduced, x));
+                        KValue reduced = b.sub(lu.loadAt(b, at), b.mul(multiplier, lu.load(b, j, col)));
+                        lu.storeAt(b, at, reduced);
                     });
                 });
-                return List.of(b.or(carried.get(0), b.not(nonzero)));
-            }).get(0);
+                zeroPivot = b.or(zeroPivot, b.not(nonzero));
+            }
             cx.fail(zeroPivot, BatchStatus.ZERO_PIVOT);
         });
     }
 
     /**
-     * Exchanges rows {@code j} (uniform) and {@code p} (per item, {@code p >= j}) of column {@code col} of
-     * {@code m}: every row {@code i} takes row {@code j}'s value where {@code p == i}, and row {@code j}
-     * takes the value of the row that matched.
+     * Exchanges rows {@code j} and {@code p} (per item, {@code p >= j}) of column {@code col} of {@code m}: every
+     * row {@code i > j} takes row {@code j}'s value where {@code p == i}, and row {@code j} takes the value of the
+     * row that matched (its own where {@code p == j}).
      */
-    private static void swapRows(KBuilder b, Mat m, KValue j, KValue p, KValue col) {
-        KValue rowJ = m.flat(b, j, col);
+    private static void swapRows(KBuilder b, Mat m, int j, KValue p, KValue col) {
+        KValue rowJ = m.flat(b, b.index(j), col);
         KValue atJ = m.loadAt(b, rowJ);
-        KValue fromP = b.loop(0, m.rows(), List.of(atJ), (i, c) -> {
+        KValue fromP = b.loop(j + 1, m.rows(), List.of(atJ), (i, c) -> {
             KValue at = m.flat(b, i, col);
             KValue x = m.loadAt(b, at);
             KValue hit = b.compare(CompareKind.EQ, p, i);

@@ -1,5 +1,6 @@
 package dev.streamfold.compiler.vector;
 
+import dev.streamfold.compiler.kir.KBuffer;
 import dev.streamfold.compiler.kir.KInstr;
 import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.Kernel;
@@ -15,7 +16,8 @@ import java.util.Map;
  * bytecode (nor past the JIT's limit for compiling a method). Method 0 is the per-group entry; a block of
  * more than {@code limit} instructions is cut into consecutive parts, each its own method, except that a
  * loop larger than the limit stays in its block and has its own body cut. A value used in another method
- * than the one defining it lives in a slot of the per-call state instead of a local.
+ * than the one defining it lives in a slot of the per-call state instead of a local, except constants, which
+ * every method writes as literals.
  */
 final class KirMethodPlan {
     /** One step of a cut block: an instruction emitted in place, or a call of part method {@code part}. */
@@ -25,23 +27,37 @@ final class KirMethodPlan {
         record Call(int part) implements Step {}
     }
 
+    /**
+     * What an access to a batched buffer in memory (a masked {@code fromMemorySegment} or
+     * {@code intoMemorySegment}) counts against the limit: C2 inlines a bounded amount of bytecode into one
+     * method, and one such access inlines about as much as four lane operations; past the budget the Vector API
+     * calls are left out of line and run their allocating fallback.
+     */
+    static final int SEGMENT_ACCESS_WEIGHT = 4;
+
     private final int limit;
+    private final List<KBuffer> buffers;
     private final Map<List<KInstr>, List<Step>> steps = new IdentityHashMap<>();
     private final List<List<KInstr>> parts = new ArrayList<>();
     private final Map<KInstr, Integer> owner = new IdentityHashMap<>();
     private final Map<Integer, Integer> definedIn = new HashMap<>();
     private final Map<Integer, Boolean> crossing = new HashMap<>();
+    private final java.util.Set<Integer> constants = new java.util.HashSet<>();
 
-    private KirMethodPlan(int limit) {
+    private KirMethodPlan(int limit, List<KBuffer> buffers) {
         this.limit = limit;
+        this.buffers = buffers;
     }
 
-    /** The plan of {@code k} with at most {@code limit} instructions per method (loops count with their bodies). */
+    /**
+     * The plan of {@code k} with at most {@code limit} instructions per method (loops count with their bodies,
+     * accesses to batched buffers in memory {@link #SEGMENT_ACCESS_WEIGHT} each).
+     */
     static KirMethodPlan of(Kernel k, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("method limit " + limit);
         }
-        KirMethodPlan p = new KirMethodPlan(limit);
+        KirMethodPlan p = new KirMethodPlan(limit, k.buffers());
         p.assign(k.body(), 0);
         p.defineAndUse(k.body());
         return p;
@@ -72,7 +88,7 @@ final class KirMethodPlan {
     }
 
     private void assign(List<KInstr> block, int method) {
-        if (KirWalk.size(block) <= limit) {
+        if (weight(block) <= limit) {
             own(block, method);
             return;
         }
@@ -80,7 +96,7 @@ final class KirMethodPlan {
         List<KInstr> chunk = new ArrayList<>();
         int size = 0;
         for (KInstr i : block) {
-            int s = KirWalk.size(List.of(i));
+            int s = weight(List.of(i));
             if (s > limit && i instanceof KInstr.Loop l) {
                 size = flush(chunk, cut);
                 owner.put(l, method);
@@ -96,6 +112,22 @@ final class KirMethodPlan {
         }
         flush(chunk, cut);
         steps.put(block, List.copyOf(cut));
+    }
+
+    /** What {@code block} counts against the limit. */
+    private int weight(List<KInstr> block) {
+        int[] w = {0};
+        KirWalk.forEach(block, i -> {
+            boolean segment = (i instanceof KInstr.Load l && inMemory(l.buffer()))
+                    || (i instanceof KInstr.Store st && inMemory(st.buffer()));
+            w[0] += segment ? SEGMENT_ACCESS_WEIGHT : 1;
+        });
+        return w[0];
+    }
+
+    private boolean inMemory(int buffer) {
+        KBuffer.Role role = buffers.get(buffer).role();
+        return role.batched() && role != KBuffer.Role.SCRATCH;
     }
 
     private int flush(List<KInstr> chunk, List<Step> cut) {
@@ -119,6 +151,9 @@ final class KirMethodPlan {
             if (i.dst() != null) {
                 definedIn.put(i.dst().id(), m);
             }
+            if (i instanceof KInstr.ConstF || i instanceof KInstr.ConstI) {
+                constants.add(i.dst().id());
+            }
             if (i instanceof KInstr.Loop l) {
                 definedIn.put(l.index().id(), m);
                 l.params().forEach(v -> definedIn.put(v.id(), m));
@@ -135,7 +170,7 @@ final class KirMethodPlan {
     }
 
     private void use(KValue v, int method) {
-        if (definedIn.get(v.id()) != method) {
+        if (definedIn.get(v.id()) != method && !constants.contains(v.id())) {
             crossing.put(v.id(), true);
         }
     }

@@ -58,7 +58,8 @@ import javax.lang.model.element.Modifier;
  *
  * <p>Bodies longer than {@link #METHOD_INSTRUCTIONS} instructions are cut into several private methods
  * ({@link KirMethodPlan}) whose shared values live in arrays of the per-call state, so that long kernels
- * stay within javac's and the JIT's method size limits.
+ * stay within javac's and the JIT's method size limits. A part reads each shared value it needs once, at its
+ * start; constants are written as literals wherever they are used.
  */
 public final class VectorKirBackend {
     /** Most instructions one generated method holds (loops count with their bodies). */
@@ -147,8 +148,12 @@ public final class VectorKirBackend {
         private final java.util.Set<String> laneSlots = new java.util.HashSet<>();
         private final Set<String> slotOrder = new TreeSet<>();
         private final Map<Integer, Long> constants = new HashMap<>();
+        /** The literal of every constant, written in place wherever the constant is read outside its method. */
+        private final Map<Integer, CodeBlock> literals = new HashMap<>();
         private final Map<Integer, int[]> loopIndexBounds = new HashMap<>();
         private final Set<Integer> definerLocals = new HashSet<>();
+        /** Values of other methods read into locals at the start of the part being emitted. */
+        private final Set<Integer> partLocals = new HashSet<>();
         /** The method being emitted: 0 for {@code group}, else the part's number. */
         private int method;
 
@@ -160,6 +165,10 @@ public final class VectorKirBackend {
             KirWalk.forEach(k.body(), i -> {
                 if (i instanceof KInstr.ConstI c) {
                     constants.put(c.dst().id(), c.value());
+                    literals.put(c.dst().id(), intLiteral(c.dst().type(), c.value()));
+                }
+                if (i instanceof KInstr.ConstF f) {
+                    literals.put(f.dst().id(), floatLiteral(f.dst().type(), f.value()));
                 }
                 if (i instanceof KInstr.Loop l && l.trips() > 0) {
                     loopIndexBounds.put(l.index().id(), new int[] {l.start(), l.end()});
@@ -205,9 +214,11 @@ public final class VectorKirBackend {
             for (int p = 1; p <= plan.partCount(); p++) {
                 CodeBlock.Builder c = CodeBlock.builder();
                 method = p;
+                readOnce(plan.part(p), c);
                 for (KInstr i : plan.part(p)) {
                     instr(i, c);
                 }
+                partLocals.clear();
                 parts.add(MethodSpec.methodBuilder("part" + p)
                         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                         .addParameter(GROUP, "g")
@@ -358,6 +369,31 @@ public final class VectorKirBackend {
                     case KirMethodPlan.Step.Call call -> c.addStatement("part$L(g)", call.part());
                 }
             }
+        }
+
+        /**
+         * Reads every value that part {@code part} uses but another method defines into a local, once, at the
+         * start of the part: a part holds no calls, so those values are defined before it runs and do not
+         * change while it does, and each use is then a register rather than a load from its slot.
+         */
+        private void readOnce(List<KInstr> part, CodeBlock.Builder c) {
+            Set<Integer> seen = new HashSet<>();
+            List<KValue> foreign = new ArrayList<>();
+            KirWalk.forEach(part, i -> {
+                List<KValue> used = new ArrayList<>(i.operands());
+                if (i instanceof KInstr.Loop l) {
+                    used.addAll(l.yields());
+                }
+                for (KValue v : used) {
+                    if (plan.crossesMethods(v) && plan.definedIn(v) != method && seen.add(v.id())) {
+                        foreign.add(v);
+                    }
+                }
+            });
+            for (KValue v : foreign) {
+                c.addStatement("$T v$L = $L", javaType(v), v.id(), ref(v));
+            }
+            foreign.forEach(v -> partLocals.add(v.id()));
         }
 
         private void instr(KInstr i, CodeBlock.Builder c) {
@@ -746,7 +782,10 @@ public final class VectorKirBackend {
 
         /** The value {@code v}, as its own type. */
         private CodeBlock ref(KValue v) {
-            if (!plan.crossesMethods(v) || (definerLocals.contains(v.id()) && plan.definedIn(v) == method)) {
+            if (literals.containsKey(v.id()) && plan.definedIn(v) != method) {
+                return literals.get(v.id());
+            }
+            if (!plan.crossesMethods(v) || partLocals.contains(v.id()) || (definerLocals.contains(v.id()) && plan.definedIn(v) == method)) {
                 return CodeBlock.of("v$L", v.id());
             }
             if (v.lane() && v.type() == KType.BOOL) {

@@ -313,6 +313,55 @@ class VectorKirBackendTest {
         }
     }
 
+    @Test
+    void aPartReadsEachSharedValueOnceAndConstantsAsLiterals() {
+        KBuilder b = new KBuilder("shared");
+        int in = b.buffer("x", KBuffer.Role.IN, KType.F32, 1);
+        int out = b.buffer("y", KBuffer.Role.OUT, KType.F32, 1);
+        KValue zero = b.index(0);
+        KValue x = b.load(in, zero);
+        KValue c = b.constF(KType.F32, 2.5);
+        // The cut falls here (the load counts as four): the next part uses x three times and c once.
+        KValue y = b.mul(x, x);
+        KValue a = b.add(y, c);
+        KValue p = b.mul(y, a);
+        KValue d = b.sub(p, x);
+        b.store(out, zero, d);
+        Kernel k = b.build();
+        String src = VectorKirBackend.render(k, "p", "Cut", 6).toString();
+        int start = src.indexOf("void part2(");
+        assertTrue(start >= 0, "the body is cut into parts");
+        String part2 = src.substring(start, src.indexOf("\n    }\n", start));
+        assertEquals(1, part2.split("fromArray\\(", -1).length - 1, "one read of x in\n" + part2);
+        assertTrue(part2.contains("2.5f") && !part2.contains("g.uniF32"), "c as a literal in\n" + part2);
+        BatchedKernel kernel = compile(k, src);
+        for (int batch : batches(k)) {
+            Data data = new Data(k, batch, 7);
+            double[][] expected = data.evaluate();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment[] segs = data.segments(arena);
+                kernel.run(segs, data.longArgs(), batch, 0, batch);
+                data.check(expected, segs, 0);
+            }
+        }
+    }
+
+    @Test
+    void accessesToBuffersInMemoryCountFourTowardsTheMethodLimit() {
+        KBuilder b = new KBuilder("copy");
+        int in = b.buffer("x", KBuffer.Role.IN, KType.F32, 16);
+        int out = b.buffer("y", KBuffer.Role.OUT, KType.F32, 16);
+        for (int e = 0; e < 16; e++) {
+            b.store(out, e, b.load(in, e));
+        }
+        KirMethodPlan plan = KirMethodPlan.of(b.build(), 30);
+        assertTrue(plan.partCount() >= 5, "32 accesses of weight 4 in parts of 30: " + plan.partCount());
+        for (int p = 1; p <= plan.partCount(); p++) {
+            long accesses = plan.part(p).stream().filter(i -> i instanceof KInstr.Load || i instanceof KInstr.Store).count();
+            assertTrue(accesses <= 30 / KirMethodPlan.SEGMENT_ACCESS_WEIGHT, "part " + p + " holds " + accesses + " accesses");
+        }
+    }
+
     // ---- structure ----
 
     @Test
