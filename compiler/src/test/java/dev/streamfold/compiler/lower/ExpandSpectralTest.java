@@ -39,7 +39,7 @@ class ExpandSpectralTest {
 
     /** Builds the kernel of {@code op} on {@code a} ({@code [B, ...]}), runs it over the batch, and unpacks its outputs. */
     private static Result run(Op op, Tensor a) {
-        return run(op, a, ExpandSpectral::sweeps);
+        return run(op, a, ExpandLinalg::sweeps);
     }
 
     /** As {@link #run(Op, Tensor)}, with {@code sweeps.applyAsInt(n)} Jacobi sweeps at order {@code n}. */
@@ -62,7 +62,7 @@ class ExpandSpectralTest {
             outVars.add(new Var(i + 1, outTypes.get(i)));
         }
         Eqn eqn = new Eqn(outVars, op, List.of(new Var(0, a.type())));
-        ExpandSpectral.expand(cx, eqn, List.of(new KArray(in, 0, a.shape().dropLeading().dims(), kt)), outs, sweeps);
+        ExpandLinalg.expandSpectral(cx, eqn, List.of(new KArray(in, 0, a.shape().dropLeading().dims(), kt)), outs, sweeps);
         Kernel k = b.build();
         double[][] buffers = new double[k.buffers().size()][];
         buffers[in] = toSoa(a.data(), batch);
@@ -217,7 +217,7 @@ class ExpandSpectralTest {
         assertMatchesReference(new Qr(false), random(DType.F64, rnd, 2, 32, 32));
     }
 
-    /** Runs {@code ExpandSpectral.eighSweeps} or {@code svdSweeps} on every matrix {@code [m, n]} of {@code mats}. */
+    /** Runs {@code ExpandLinalg.eighSweeps} or {@code svdSweeps} on every matrix {@code [m, n]} of {@code mats}. */
     private static double[][] sweeps(boolean eigh, double[][][] mats, int sweeps) {
         int batch = mats.length;
         int m = mats[0].length;
@@ -231,9 +231,9 @@ class ExpandSpectralTest {
         KArray a = new KArray(in, 0, new int[] {m, n}, KType.F64);
         KArray o = new KArray(out, 0, new int[] {m, n}, KType.F64);
         if (eigh) {
-            ExpandSpectral.eighSweeps(cx, a, o, sweeps);
+            ExpandLinalg.eighSweeps(cx, a, o, sweeps);
         } else {
-            ExpandSpectral.svdSweeps(cx, a, o, sweeps);
+            ExpandLinalg.svdSweeps(cx, a, o, sweeps);
         }
         Kernel k = b.build();
         double[] rowMajor = new double[batch * m * n];
@@ -366,11 +366,11 @@ class ExpandSpectralTest {
                 for (int item = 0; item < batch; item++) {
                     mats[item] = symmetric(kind, rnd, n);
                 }
-                double[][] after = sweeps(true, mats, ExpandSpectral.sweeps(n));
+                double[][] after = sweeps(true, mats, ExpandLinalg.sweeps(n));
                 for (int item = 0; item < batch; item++) {
                     double relative = offDiagonal(after[item], n) / frobenius(mats[item]);
                     assertTrue(relative < 1e-14, kind + " n=" + n + " item " + item + ": off-diagonal " + relative
-                            + " after " + ExpandSpectral.sweeps(n) + " sweeps");
+                            + " after " + ExpandLinalg.sweeps(n) + " sweeps");
                 }
             }
         }
@@ -419,7 +419,7 @@ class ExpandSpectralTest {
                     for (int item = 0; item < batch; item++) {
                         mats[item] = general(kind, rnd, m, n);
                     }
-                    double[][] after = sweeps(false, mats, ExpandSpectral.sweeps(n));
+                    double[][] after = sweeps(false, mats, ExpandLinalg.sweeps(n));
                     for (int item = 0; item < batch; item++) {
                         double off = 0;
                         for (int p = 0; p < n; p++) {
@@ -436,7 +436,7 @@ class ExpandSpectralTest {
                         double norm = frobenius(mats[item]);
                         double relative = Math.sqrt(off) / (norm * norm);
                         assertTrue(relative < 1e-14, kind + " " + m + "x" + n + " item " + item + ": columns off-orthogonal by "
-                                + relative + " after " + ExpandSpectral.sweeps(n) + " sweeps");
+                                + relative + " after " + ExpandLinalg.sweeps(n) + " sweeps");
                     }
                 }
             }
@@ -445,10 +445,10 @@ class ExpandSpectralTest {
 
     @Test
     void sweepCountGrowsWithTheLogarithmOfTheOrder() {
-        assertEquals(0, ExpandSpectral.sweeps(1));
-        assertEquals(5, ExpandSpectral.sweeps(2));
-        assertEquals(9, ExpandSpectral.sweeps(8));
-        assertEquals(13, ExpandSpectral.sweeps(32));
+        assertEquals(0, ExpandLinalg.sweeps(1));
+        assertEquals(5, ExpandLinalg.sweeps(2));
+        assertEquals(9, ExpandLinalg.sweeps(8));
+        assertEquals(13, ExpandLinalg.sweeps(32));
     }
 
     private static final double EPS32 = Math.ulp(1.0f);
