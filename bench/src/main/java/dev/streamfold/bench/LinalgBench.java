@@ -173,7 +173,7 @@ public final class LinalgBench {
 
     static final String FMA_PEAK = "fma_peak";
 
-    record Timing(double warmupSeconds, double sampleSeconds, int rounds, int interpreterBatch) {}
+    record Timing(double warmupSeconds, double maxWarmupSeconds, double sampleSeconds, int rounds, int interpreterBatch) {}
 
     /** Runs the bench with the installed {@link LinalgKernels} supplier, if any. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
@@ -183,7 +183,7 @@ public final class LinalgBench {
     /** Runs the bench: the report on {@code out}, kernel problems on {@code err}. */
     public static int run(String[] argv, PrintStream out, PrintStream err, Optional<LinalgKernels> kernels) {
         Options o = Options.parse(argv);
-        Timing timing = o.quick() ? new Timing(0.05, 0.01, 3, 4) : new Timing(0.3, 0.05, 7, 16);
+        Timing timing = o.quick() ? new Timing(0.05, 5, 0.01, 3, 4) : new Timing(0.3, 60, 0.05, 7, 16);
         out.printf(Locale.ROOT, "Streamfold bench --case linalg (%s): batch %d; medians over %d interleaved rounds%n",
                 o.quick() ? "quick" : "full", o.batch(), timing.rounds());
         List<Row> rows = new ArrayList<>();
@@ -283,22 +283,39 @@ public final class LinalgBench {
 
     /**
      * Median matrices per second of each sampler: each warms up, its repetitions doubled until one sample
-     * takes {@code sampleSeconds}; then the samplers are interleaved over the rounds.
+     * takes {@code sampleSeconds}, then sampled until its rate has stopped rising (no sample 2% above the best
+     * for 8 samples, at least {@code warmupSeconds} and at most {@code maxWarmupSeconds}: generated kernels are
+     * split into many methods that the JIT compiles over seconds); then the samplers are interleaved over the
+     * rounds.
      */
     static double[] measure(List<Sampler> samplers, Timing timing) {
         long[] reps = new long[samplers.size()];
         for (int i = 0; i < samplers.size(); i++) {
             Sampler s = samplers.get(i);
             reps[i] = 1;
-            long end = System.nanoTime() + (long) (timing.warmupSeconds() * 1e9);
+            long start = System.nanoTime();
+            long end = start + (long) (timing.warmupSeconds() * 1e9);
+            long last = start + (long) (timing.maxWarmupSeconds() * 1e9);
+            double best = 0;
+            int sinceBest = 0;
             while (true) {
                 long t0 = System.nanoTime();
-                s.run(reps[i]);
+                long m = s.run(reps[i]);
                 long t = System.nanoTime() - t0;
                 boolean longEnough = t >= timing.sampleSeconds() * 1e9;
                 if (!longEnough && reps[i] < (1L << 30)) {
                     reps[i] *= 2;
-                } else if (System.nanoTime() >= end) {
+                    continue;
+                }
+                double rate = m / (t / 1e9);
+                if (rate > best * 1.02) {
+                    best = rate;
+                    sinceBest = 0;
+                } else {
+                    sinceBest++;
+                }
+                long now = System.nanoTime();
+                if (now >= last || (now >= end && sinceBest >= 8)) {
                     break;
                 }
             }
