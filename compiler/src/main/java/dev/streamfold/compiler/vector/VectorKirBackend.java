@@ -231,7 +231,7 @@ public final class VectorKirBackend {
                     .addSuperinterface(BatchedKernel.class)
                     .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", "dev.streamfold").build())
                     .addJavadoc("Batched kernel {@code $L} on the Vector API, one SIMD lane per batch item.\n\n<pre>\n$L</pre>\n",
-                            javadocText(k.name()), javadocText(KirPrinter.print(k)));
+                            javadocText(k.name()), javadocText(documentedIr(k)));
             speciesFields(type);
             type.addField(FieldSpec.builder(ByteOrder.class, "ORDER", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .initializer("$T.nativeOrder()", ByteOrder.class).build());
@@ -951,6 +951,31 @@ public final class VectorKirBackend {
     }
 
     /** {@code text} safe inside a Javadoc comment: no tags, no HTML, no comment end. */
+    /** Kernels up to this many printed lines carry their whole IR in the class Javadoc. */
+    static final int DOCUMENTED_IR_LINES = 400;
+
+    /**
+     * The kernel IR the class Javadoc shows: all of it for kernels of at most {@link #DOCUMENTED_IR_LINES}
+     * lines; otherwise the header (name, buffers, arguments) and the instruction count, so that large unrolled
+     * kernels do not carry megabytes of comment (the class name still hashes the whole text).
+     */
+    static String documentedIr(Kernel k) {
+        String text = KirPrinter.print(k);
+        String[] lines = text.split("\n");
+        if (lines.length <= DOCUMENTED_IR_LINES) {
+            return text;
+        }
+        StringBuilder head = new StringBuilder();
+        for (String line : lines) {
+            if (!(line.startsWith("kernel ") || line.startsWith("  buffer ") || line.startsWith("  arg "))) {
+                break;
+            }
+            head.append(line).append('\n');
+        }
+        return head.append("  ... ").append(KirWalk.size(k.body())).append(" instructions (print the kernel with KirPrinter)\n")
+                .toString();
+    }
+
     static String javadocText(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
                 .replace("*/", "*&#47;").replace("$", "&#36;");
