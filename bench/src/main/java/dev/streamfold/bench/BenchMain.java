@@ -2,6 +2,7 @@ package dev.streamfold.bench;
 
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.cli.Args;
+import dev.streamfold.compiler.cli.Main;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
@@ -104,6 +105,11 @@ public final class BenchMain {
 
     /** Runs the bench: the report on {@code out}; with {@code --csv}, the CSV on {@code out} and the rest on {@code err}. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (Arrays.asList(argv).contains("--help") || Arrays.asList(argv).contains("-h")) {
+            out.print(Main.usage("bench"));
+            out.flush();
+            return 0;
+        }
         if (LinalgBench.selected(argv)) {
             return LinalgBench.run(argv, out, err);
         }

@@ -57,4 +57,14 @@ class BenchOptionsTest {
         assertEquals(new BenchMain.Options(true, Path.of("b.json"), 4096, 3, "scan", true), o);
         assertEquals(new BenchMain.Options(false, null, 0, 0, null, false), BenchMain.Options.parse(new String[0]));
     }
+
+    @Test
+    void helpPrintsTheBenchUsageAndRunsNothing() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        assertEquals(0, BenchMain.run(new String[] {"--case", "linalg", "--help"}, out));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(true, text.startsWith("usage: streamfold bench"), text);
+        assertEquals(true, text.contains("--case"), text);
+    }
 }

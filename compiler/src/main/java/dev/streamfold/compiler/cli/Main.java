@@ -167,7 +167,7 @@ public final class Main {
             "bench", "gpu-bundle");
 
     /** USAGE's lines for {@code cmd}: its first line and the more indented lines after it. */
-    static String usage(String cmd) {
+    public static String usage(String cmd) {
         StringBuilder b = new StringBuilder("usage: streamfold ");
         boolean in = false;
         for (String line : USAGE.split("\n")) {
