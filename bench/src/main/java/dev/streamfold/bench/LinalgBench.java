@@ -346,7 +346,8 @@ public final class LinalgBench {
                 continue;
             }
             double peak = rows.stream().filter(p -> p.op().equals(FMA_PEAK) && p.dtype().equals(r.dtype()) && p.threads() == r.threads())
-                    .mapToDouble(Row::gflops).findFirst().orElse(Double.NaN);
+                    .mapToDouble(Row::gflops).findFirst().orElseThrow(() -> new IllegalStateException(
+                            "no fma_peak row for " + r.dtype() + " on " + r.threads() + " threads"));
             out.add(new Row(r.op(), r.variant(), r.n(), r.dtype(), r.threads(), r.batch(), r.matricesPerS(), r.gflops(),
                     r.gflops() / peak));
         }
