@@ -675,27 +675,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     private void compare(Fn f, KInstr.Compare c) {
         KType ty = c.a().type();
-        String predicate;
-        if (ty.isFloat()) {
-            predicate = switch (c.kind()) {
-                case LT -> "fcmp olt";
-                case LE -> "fcmp ole";
-                case GT -> "fcmp ogt";
-                case GE -> "fcmp oge";
-                case EQ -> "fcmp oeq";
-                case NE -> "fcmp une";
-            };
-        } else {
-            String sign = ty == KType.BOOL ? "u" : "s";
-            predicate = switch (c.kind()) {
-                case LT -> "icmp " + sign + "lt";
-                case LE -> "icmp " + sign + "le";
-                case GT -> "icmp " + sign + "gt";
-                case GE -> "icmp " + sign + "ge";
-                case EQ -> "icmp eq";
-                case NE -> "icmp ne";
-            };
-        }
+        String predicate = LlvmPredicates.of(c.kind(), ty);
         f.define(c.dst().id(), "%v" + c.dst().id() + " = " + predicate + " " + llvmType(ty) + " " + op(f, c.a()) + ", "
                 + op(f, c.b()));
     }

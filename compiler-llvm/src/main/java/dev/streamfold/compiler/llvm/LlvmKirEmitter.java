@@ -594,28 +594,7 @@ public final class LlvmKirEmitter {
         KType type = c.a().type();
         boolean lane = c.dst().lane();
         String t = type(type, lane);
-        String predicate;
-        if (type.isFloat()) {
-            predicate = switch (c.kind()) {
-                case LT -> "fcmp olt";
-                case LE -> "fcmp ole";
-                case GT -> "fcmp ogt";
-                case GE -> "fcmp oge";
-                case EQ -> "fcmp oeq";
-                case NE -> "fcmp une";
-            };
-        } else {
-            // Booleans are 0 and 1: unsigned, as i1 true is -1 signed.
-            String sign = type == KType.BOOL ? "u" : "s";
-            predicate = switch (c.kind()) {
-                case LT -> "icmp " + sign + "lt";
-                case LE -> "icmp " + sign + "le";
-                case GT -> "icmp " + sign + "gt";
-                case GE -> "icmp " + sign + "ge";
-                case EQ -> "icmp eq";
-                case NE -> "icmp ne";
-            };
-        }
+        String predicate = LlvmPredicates.of(c.kind(), type);
         define(c.dst(), predicate + " " + t + " " + op(c.a(), lane) + ", " + op(c.b(), lane));
     }
 
