@@ -9,7 +9,16 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamfold.compiler.ConformanceOperators;
+import dev.streamfold.compiler.batched.BatchedCompiler;
+import dev.streamfold.compiler.kir.Kernel;
+import dev.streamfold.compiler.llvm.LlvmKirKernels;
+import dev.streamfold.compiler.llvm.PtxKirCompiler;
+import dev.streamfold.runtime.batched.BatchedKernel;
+import dev.streamfold.runtime.cuda.GpuBatchedData;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import dev.streamfold.compiler.KernelEval;
+import dev.streamfold.compiler.cuda.GpuBatchedCases;
 import dev.streamfold.compiler.cuda.GpuBundle;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.compiler.llvm.PtxAssembler;
@@ -19,6 +28,7 @@ import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.cuda.CudaDriver;
+import dev.streamfold.runtime.cuda.GpuBatchedCase;
 import dev.streamfold.runtime.cuda.GpuBench;
 import dev.streamfold.runtime.cuda.GpuCase;
 import dev.streamfold.runtime.cuda.GpuCaseData;
@@ -41,8 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The GPU bundle without a GPU: its index and data files read back, its PTX assembles and declares the arguments
- * GpuCheck passes, its expected values agree with the LLVM host backend over the whole of x, and its checker and
- * run.sh (on the bundled jlink image) report a missing driver with exit status 3.
+ * GpuCheck passes, its expected values agree with the LLVM host backend over the whole of x (streaming cases) or the
+ * whole batch (batched cases), GpuCheck's comparison of batched outputs reports a perturbed result, and its checker
+ * and run.sh (on the bundled jlink image) report a missing driver with exit status 3. Where a CUDA driver is present,
+ * every case runs on device 0; elsewhere that test is skipped with the reason printed.
  */
 class GpuBundleTest {
     @TempDir
@@ -50,11 +62,13 @@ class GpuBundleTest {
 
     static GpuBundle.Written bundle;
     static List<GpuBundle.Spec> specs;
+    static List<GpuBatchedCases.Spec> batchedSpecs;
 
     @BeforeAll
     static void writeBundle() {
         specs = GpuBundle.specs();
-        bundle = GpuBundle.write(tmp.resolve("bundle"), GpuBundle.JdkImage.JLINK, specs,
+        batchedSpecs = GpuBatchedCases.specs();
+        bundle = GpuBundle.write(tmp.resolve("bundle"), GpuBundle.JdkImage.JLINK, specs, batchedSpecs,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
@@ -159,7 +173,7 @@ class GpuBundleTest {
     @Test
     void ptxAssemblesForItsArchitecture() {
         assumeTrue(PtxAssembler.available(), "ptxas is not on PATH");
-        assertEquals(2 * bundle.cases().size(), bundle.ptxChecked());
+        assertEquals(2 * (bundle.cases().size() + bundle.batchedCases().size()), bundle.ptxChecked());
     }
 
     private static final Pattern ENTRY = Pattern.compile("\\.entry (\\w+)\\(([^)]*)\\)");
@@ -210,6 +224,218 @@ class GpuBundleTest {
         throw new AssertionError("no entry " + entry);
     }
 
+    // ---- batched linear-algebra cases ----
+
+    @Test
+    void batchedCasesCoverEveryOpInBothDtypesWithAPartialLastBlock() throws IOException {
+        List<GpuBatchedCase> cases = GpuBatchedCase.readIndex(kernels().resolve(GpuBatchedCase.INDEX));
+        assertEquals(bundle.batchedCases(), cases);
+        assertEquals(batchedSpecs.size(), cases.size());
+        for (String op : List.of("lu", "cholesky", "qr", "triangular_solve", "eigh", "svd")) {
+            for (ElementType t : List.of(ElementType.FLOAT64, ElementType.FLOAT32)) {
+                assertTrue(cases.stream().anyMatch(c -> c.description().startsWith(op + " 4x4") && c.dtype() == t
+                        && !c.description().endsWith(" jvp")), op + " " + t);
+                if (op.equals("lu") || op.equals("cholesky")) {
+                    assertTrue(cases.stream().anyMatch(c -> c.description().startsWith(op + " 4x4") && c.dtype() == t
+                            && c.description().endsWith(" jvp")), op + " jvp " + t);
+                }
+            }
+        }
+        assertTrue(cases.stream().anyMatch(c -> c.description().startsWith("lu 8x8") && c.dtype() == ElementType.FLOAT32));
+        for (GpuBatchedCase c : cases) {
+            assertEquals(c, GpuBatchedCase.parse(c.line()));
+            assertTrue(c.batch() % GpuCheck.BLOCK != 0, c + ": the last block is partial");
+            GpuBatchedCase.Buffer status = c.buffers().getLast();
+            assertEquals(new GpuBatchedCase.Buffer("status", GpuBatchedCase.Role.OUT, ElementType.INT32, 1), status,
+                    c.name());
+            assertTrue(c.buffers().stream().anyMatch(b -> b.role() == GpuBatchedCase.Role.IN), c.name());
+            assertTrue(assertThrows(IllegalArgumentException.class,
+                    () -> GpuBatchedCase.parse(c.line().replace(":out:", ":inout:"))).getMessage()
+                    .contains("unknown buffer role 'inout'"));
+        }
+    }
+
+    /** The data files read back bit for bit, describe their case, and every item of the inputs is well posed. */
+    @Test
+    void batchedDataFilesRoundTripAndEveryItemSucceedsOnTheHost() throws IOException {
+        for (GpuBatchedCase c : bundle.batchedCases()) {
+            byte[] bytes = Files.readAllBytes(kernels().resolve(c.data()));
+            GpuBatchedData data = GpuBatchedData.decode(bytes);
+            assertArrayEquals(bytes, data.encode(), c.name());
+            assertTrue(data.matches(c), c.name());
+            GpuBatchedData named = GpuBatchedData.read(kernels().resolve(c.data()), c);
+            assertEquals(c.buffers(), named.buffers());
+            int status = c.buffers().size() - 1;
+            for (int item = 0; item < c.batch(); item++) {
+                assertEquals(0.0, named.value(status, item, 0), c.name() + " item " + item);
+            }
+            for (int b = 0; b < c.buffers().size(); b++) {
+                for (double v : named.values()[b]) {
+                    assertTrue(Double.isFinite(v), c.name() + " " + c.buffers().get(b).name());
+                    if (c.buffers().get(b).type() == ElementType.FLOAT32) {
+                        assertEquals(v, (double) (float) v, c.name() + ": float32 values are held exactly");
+                    }
+                }
+            }
+        }
+        byte[] bytes = Files.readAllBytes(kernels().resolve(bundle.batchedCases().get(0).data()));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> GpuBatchedData.decode(java.util.Arrays.copyOf(bytes, bytes.length - 1))).getMessage()
+                .contains("truncated"));
+        bytes[0] = 'X';
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GpuBatchedData.decode(bytes)).getMessage()
+                .contains("SFGPUBAT"));
+    }
+
+    /** The PTX is what {@code compile --op} emits, and its entry takes one pointer per buffer, then batch, from, to. */
+    @Test
+    void batchedPtxEntriesDeclareTheArgumentsGpuCheckPasses() throws IOException {
+        for (int i = 0; i < batchedSpecs.size(); i++) {
+            GpuBatchedCase c = bundle.batchedCases().get(i);
+            Kernel k = BatchedCompiler.compile(batchedSpecs.get(i).kernel()).kernel();
+            assertEquals(PtxKirCompiler.entry(k), c.entry());
+            List<Object> args = GpuCheck.batchedArguments(java.util.Collections.nCopies(c.buffers().size(), 0L),
+                    c.batch());
+            assertEquals(PtxKirCompiler.parameters(k).size(), args.size(), c.name());
+            for (String arch : List.of("sm_90", "sm_80")) {
+                String ptx = Files.readString(kernels().resolve(c.ptx(arch)));
+                assertEquals(PtxKirCompiler.ptx(k, arch), ptx, c.ptx(arch) + " is the compiler's PTX");
+                assertTrue(ptx.contains(".target " + arch), c.ptx(arch));
+                assertEquals(widths(args), entryWidths(ptx, c.entry()), c.ptx(arch) + " " + c.entry());
+            }
+        }
+        assertEquals(4, GpuCheck.batchedGrid(1001));
+        assertEquals(1, GpuCheck.batchedGrid(256));
+        assertEquals(2, GpuCheck.batchedGrid(257));
+    }
+
+    /** The evaluator's expected values agree with another backend of the same kernel IR: the LLVM host JIT. */
+    @Test
+    void batchedExpectedValuesAgreeWithTheHostBackend() {
+        for (int i = 0; i < batchedSpecs.size(); i++) {
+            GpuBatchedCases.Compiled compiled = GpuBatchedCases.compile(batchedSpecs.get(i));
+            GpuBatchedData data = compiled.data();
+            BatchedKernel kernel = LlvmKirKernels.load(compiled.kernel());
+            try (Arena arena = Arena.ofConfined()) {
+                List<MemorySegment> segments = new ArrayList<>();
+                for (int b = 0; b < data.buffers().size(); b++) {
+                    GpuBatchedCase.Buffer buf = data.buffers().get(b);
+                    MemorySegment s = arena.allocate((long) buf.elements() * data.batch() * buf.type().bytes(), 8);
+                    if (buf.role() == GpuBatchedCase.Role.IN) {
+                        fill(s, buf.type(), data.values()[b]);
+                    }
+                    segments.add(s);
+                }
+                kernel.run(segments.toArray(MemorySegment[]::new), new long[0], data.batch(), 0, data.batch());
+                GpuCheck.BatchedComparison cmp = GpuCheck.compareBatched(data, segments);
+                assertNull(cmp.firstBad(), compiled.spec().name());
+            }
+        }
+    }
+
+    /**
+     * The host side of the device comparison: the expected values themselves pass; a floating element moved by ten
+     * tolerances, a changed status, and an output the kernel left unwritten (0xFF bytes) are each reported.
+     */
+    @Test
+    void batchedComparisonFlagsAPerturbedResult() throws IOException {
+        for (GpuBatchedCase c : bundle.batchedCases()) {
+            GpuBatchedData data = GpuBatchedData.read(kernels().resolve(c.data()), c);
+            try (Arena arena = Arena.ofConfined()) {
+                List<MemorySegment> exact = segments(arena, data);
+                GpuCheck.BatchedComparison ok = GpuCheck.compareBatched(data, exact);
+                assertNull(ok.firstBad(), c.name());
+                assertEquals(0, ok.maxError(), c.name());
+                assertEquals(c.dtype() == ElementType.FLOAT32 ? 1e-5 : 1e-12, ok.tolerance(), c.name());
+
+                int out = firstFloatingOutput(data);
+                int item = c.batch() - 1;
+                int e = data.buffers().get(out).elements() - 1;
+                List<MemorySegment> moved = segments(arena, data);
+                double scale = 1;
+                for (int k = 0; k < data.buffers().get(out).elements(); k++) {
+                    scale = Math.max(scale, Math.abs(data.value(out, item, k)));
+                }
+                long at = (long) e * c.batch() + item;
+                setValue(moved.get(out), data.buffers().get(out).type(), at,
+                        data.value(out, item, e) + 10 * ok.tolerance() * scale);
+                String bad = GpuCheck.compareBatched(data, moved).firstBad();
+                assertEquals(data.buffers().get(out).name() + " of item " + item + ", element " + e + " = ",
+                        bad == null ? null : bad.substring(0, bad.indexOf('=') + 2), c.name() + ": " + bad);
+
+                int status = data.buffers().size() - 1;
+                List<MemorySegment> failed = segments(arena, data);
+                failed.get(status).setAtIndex(ValueLayout.JAVA_INT, 500, 3);
+                assertEquals("status of item 500, element 0 = 3, expected 0",
+                        GpuCheck.compareBatched(data, failed).firstBad(), c.name());
+
+                List<MemorySegment> unwritten = segments(arena, data);
+                unwritten.get(out).fill((byte) 0xFF);
+                GpuCheck.BatchedComparison nan = GpuCheck.compareBatched(data, unwritten);
+                assertTrue(nan.firstBad() != null && nan.firstBad().contains(" = NaN"), c.name() + ": " + nan);
+                assertEquals(Double.POSITIVE_INFINITY, nan.maxError());
+            }
+        }
+    }
+
+    @Test
+    void batchedCaseIsSelectableByName() {
+        assumeFalse(CudaDriver.isAvailable(), "this machine has a CUDA driver");
+        Result r = check("--bundle", bundle.root().toString(), "--no-bench", "--case",
+                bundle.batchedCases().get(0).name());
+        assertEquals(GpuCheck.NO_DRIVER, r.status(), r.err());
+    }
+
+    /** On a machine with a CUDA driver, every case of the bundle passes on device 0. */
+    @Test
+    void everyCasePassesOnTheDevice() {
+        if (!CudaDriver.isAvailable()) {
+            System.out.println("GpuBundleTest.everyCasePassesOnTheDevice skipped: no CUDA driver (libcuda.so.1)");
+        }
+        assumeTrue(CudaDriver.isAvailable(), "no CUDA driver");
+        Result r = check("--bundle", bundle.root().toString(), "--no-bench");
+        assertEquals(GpuCheck.PASSED, r.status(), r.out() + r.err());
+        for (GpuBatchedCase c : bundle.batchedCases()) {
+            assertTrue(r.out().contains("PASS " + c.name() + " "), c.name() + "\n" + r.out());
+        }
+    }
+
+    private static int firstFloatingOutput(GpuBatchedData data) {
+        for (int b = 0; b < data.buffers().size(); b++) {
+            if (data.buffers().get(b).role() == GpuBatchedCase.Role.OUT && data.buffers().get(b).type().isFloating()) {
+                return b;
+            }
+        }
+        throw new AssertionError("no floating output");
+    }
+
+    /** Every buffer's stored values in a segment of its type: the expected outputs as a device would return them. */
+    private static List<MemorySegment> segments(Arena arena, GpuBatchedData data) {
+        List<MemorySegment> segments = new ArrayList<>();
+        for (int b = 0; b < data.buffers().size(); b++) {
+            GpuBatchedCase.Buffer buf = data.buffers().get(b);
+            MemorySegment s = arena.allocate((long) buf.elements() * data.batch() * buf.type().bytes(), 8);
+            fill(s, buf.type(), data.values()[b]);
+            segments.add(s);
+        }
+        return segments;
+    }
+
+    private static void fill(MemorySegment s, ElementType type, double[] values) {
+        for (int k = 0; k < values.length; k++) {
+            setValue(s, type, k, values[k]);
+        }
+    }
+
+    private static void setValue(MemorySegment s, ElementType type, long index, double v) {
+        switch (type) {
+            case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) v);
+            case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, index, v);
+            case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT, index, (int) v);
+            case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG, index, (long) v);
+        }
+    }
+
     @Test
     void checkWithoutADriverExitsThreeWithOneMessage() {
         assumeFalse(CudaDriver.isAvailable(), "this machine has a CUDA driver");
@@ -252,11 +478,14 @@ class GpuBundleTest {
         Files.writeString(out.resolve("stale.txt"), "stale");
         CliTest.Result r = CliTest.run("gpu-bundle", "--out", out.toString(), "--jdk", "none");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().startsWith("wrote " + out.toAbsolutePath() + ": " + bundle.cases().size() + " cases\n"),
+        assertTrue(r.out().startsWith("wrote " + out.toAbsolutePath() + ": " + bundle.cases().size() + " cases, "
+                + bundle.batchedCases().size() + " batched cases\n"),
                 r.out());
         assertTrue(Files.notExists(out.resolve("stale.txt")));
         assertTrue(Files.notExists(out.resolve("jdk")));
         assertEquals(bundle.cases(), GpuCase.readIndex(out.resolve(GpuCheck.KERNELS).resolve(GpuCase.INDEX)));
+        assertEquals(bundle.batchedCases(),
+                GpuBatchedCase.readIndex(out.resolve(GpuCheck.KERNELS).resolve(GpuBatchedCase.INDEX)));
         assertTrue(Files.isExecutable(out.resolve("run.sh")));
         Path plainDir = Files.createDirectory(tmp.resolve("plain-dir"));
         assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(out),

@@ -1,15 +1,19 @@
 package dev.streamfold.compiler.cuda;
 
 import dev.streamfold.compiler.ConformanceOperators;
+import dev.streamfold.compiler.batched.BatchedCompiler;
+import dev.streamfold.compiler.batched.LinalgKernel;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.compiler.llvm.PtxAssembler;
 import dev.streamfold.compiler.llvm.PtxCompiler;
+import dev.streamfold.compiler.llvm.PtxKirCompiler;
 import dev.streamfold.compiler.vector.VectorKernels;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.TriangularSolve;
 import dev.streamfold.ir.expr.MatrixBinder;
 import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
@@ -17,6 +21,8 @@ import dev.streamfold.ir.stream.StreamingEval;
 import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
 import dev.streamfold.runtime.ElementType;
+import dev.streamfold.runtime.cuda.GpuBatchedCase;
+import dev.streamfold.runtime.cuda.GpuBatchedData;
 import dev.streamfold.runtime.cuda.GpuBench;
 import dev.streamfold.runtime.cuda.GpuCase;
 import dev.streamfold.runtime.cuda.GpuCaseData;
@@ -58,10 +64,14 @@ import java.util.stream.Stream;
  * lib/streamfold-runtime.jar
  * kernels/cases.txt         the index ({@link GpuCase})
  * kernels/NAME.sm_90.ptx, kernels/NAME.sm_80.ptx, kernels/NAME.bin ({@link GpuCaseData})
+ * kernels/batched.txt       the batched index ({@link GpuBatchedCase})
+ * kernels/KERNEL.sm_90.ptx, kernels/KERNEL.sm_80.ptx, kernels/KERNEL.bin ({@link GpuBatchedData})
  * </pre>
  *
- * The cases are every operator of {@link ConformanceOperators#all()} in float64 and float32, then the float32
- * kernels {@link GpuBench} times. Expected values come from the reference interpreter.
+ * The streaming cases are every operator of {@link ConformanceOperators#all()} in float64 and float32, then the
+ * float32 kernels {@link GpuBench} times; their expected values come from the reference interpreter. The batched
+ * cases are the linear-algebra kernels of {@link GpuBatchedCases}; their expected values come from the kernel IR
+ * evaluator.
  */
 public final class GpuBundle {
     /** What the bundle's {@code jdk/} holds. */
@@ -87,8 +97,8 @@ public final class GpuBundle {
     }
 
     /** What {@link #write} produced: the cases and the size of each part in bytes. */
-    public record Written(Path root, List<GpuCase> cases, long jdkBytes, long libBytes, long kernelBytes,
-            long totalBytes, int ptxChecked) {}
+    public record Written(Path root, List<GpuCase> cases, List<GpuBatchedCase> batchedCases, long jdkBytes,
+            long libBytes, long kernelBytes, long totalBytes, int ptxChecked) {}
 
     /** d of the case with a large slice: odd, so that the grid-stride loops end in a partial block. */
     public static final long LARGE_D = 1_000_003;
@@ -178,11 +188,15 @@ public final class GpuBundle {
 
     /**
      * Writes a bundle to {@code out}, replacing an earlier bundle there; the new one is assembled beside it (in a
-     * {@link TempFiles} directory, removed on failure, SIGINT and SIGTERM) and moved into place. Where ptxas is on {@code PATH}, every PTX file is assembled for its architecture first.
+     * {@link TempFiles} directory, removed on failure, SIGINT and SIGTERM) and moved into place. Where ptxas is on
+     * {@code PATH}, every PTX file is assembled for its architecture first.
      *
+     * @param specs the streaming cases ({@link #specs()})
+     * @param batched the batched cases ({@link GpuBatchedCases#specs()})
      * @throws StreamfoldException where {@code out} exists and is not a bundle, or a step fails
      */
-    public static Written write(Path out, JdkImage jdk, List<Spec> specs, PrintStream log) {
+    public static Written write(Path out, JdkImage jdk, List<Spec> specs, List<GpuBatchedCases.Spec> batched,
+            PrintStream log) {
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target) && !isBundle(target) && !isEmptyDirectory(target)) {
             throw new StreamfoldException(out + " exists and is not a GPU bundle; choose another --out");
@@ -193,7 +207,8 @@ public final class GpuBundle {
             TempFiles.deleteStale(target.getParent(), target.getFileName().toString());
             tmp = TempFiles.createDirectory(target.getParent(), target.getFileName().toString());
             List<GpuCase> cases = writeKernels(tmp.resolve(GpuCheck.KERNELS), specs, log);
-            int checked = checkWithPtxas(tmp.resolve(GpuCheck.KERNELS), cases, log);
+            List<GpuBatchedCase> batchedCases = writeBatchedKernels(tmp.resolve(GpuCheck.KERNELS), batched, log);
+            int checked = checkWithPtxas(tmp.resolve(GpuCheck.KERNELS), cases, batchedCases, log);
             writeRuntimeJar(tmp.resolve("lib").resolve(RUNTIME_JAR));
             switch (jdk) {
                 case JLINK -> jlink(tmp.resolve("jdk"), log);
@@ -208,7 +223,7 @@ public final class GpuBundle {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             TempFiles.release(tmp);
             tmp = null;
-            return new Written(target, cases, size(target.resolve("jdk")), size(target.resolve("lib")),
+            return new Written(target, cases, batchedCases, size(target.resolve("jdk")), size(target.resolve("lib")),
                     size(target.resolve(GpuCheck.KERNELS)), size(target), checked);
         } catch (IOException e) {
             throw new StreamfoldException("cannot write the GPU bundle to " + out + ": " + e.getMessage());
@@ -260,7 +275,36 @@ public final class GpuBundle {
         return List.copyOf(cases);
     }
 
-    private static int checkWithPtxas(Path dir, List<GpuCase> cases, PrintStream log) throws IOException {
+    /**
+     * Writes each batched case's PTX for both targets, its data and the batched index. The PTX is
+     * {@link PtxKirCompiler}'s of the kernel {@link BatchedCompiler} compiles, as {@code compile --op} writes it.
+     */
+    private static List<GpuBatchedCase> writeBatchedKernels(Path dir, List<GpuBatchedCases.Spec> specs,
+            PrintStream log) throws IOException {
+        Files.createDirectories(dir);
+        List<GpuBatchedCase> cases = new ArrayList<>();
+        for (GpuBatchedCases.Spec s : specs) {
+            GpuBatchedCases.Compiled c = GpuBatchedCases.compile(s);
+            String name = s.name();
+            for (String arch : ARCHES) {
+                writeText(dir.resolve(name + "." + arch + ".ptx"), PtxKirCompiler.ptx(c.kernel(), arch), false);
+            }
+            c.data().write(dir.resolve(name + ".bin"));
+            LinalgKernel k = s.kernel();
+            String attributes = k.op().op().attributes();
+            String description = k.op().name() + " " + k.m() + "x" + k.n()
+                    + (k.op().op() instanceof TriangularSolve ? " rhs=" + k.rhs() : "")
+                    + (attributes.isBlank() ? "" : " " + attributes) + " " + k.dtype().longName() + (k.jvp() ? " jvp" : "");
+            cases.add(new GpuBatchedCase(name, elementType(k.dtype()), PtxKirCompiler.entry(c.kernel()), s.batch(),
+                    c.buffers(), name + ".bin", name + ".sm_90.ptx", name + ".sm_80.ptx", description));
+        }
+        GpuBatchedCase.writeIndex(dir.resolve(GpuBatchedCase.INDEX), cases);
+        log.println("kernels: " + cases.size() + " batched cases, PTX for " + String.join(" and ", ARCHES));
+        return List.copyOf(cases);
+    }
+
+    private static int checkWithPtxas(Path dir, List<GpuCase> cases, List<GpuBatchedCase> batched, PrintStream log)
+            throws IOException {
         if (!PtxAssembler.available()) {
             log.println("ptxas is not on PATH: the PTX was not assembled here");
             return 0;
@@ -268,6 +312,12 @@ public final class GpuBundle {
         PtxAssembler ptxas = new PtxAssembler();
         int checked = 0;
         for (GpuCase c : cases) {
+            for (String arch : ARCHES) {
+                ptxas.check(Files.readString(dir.resolve(c.ptx(arch)), StandardCharsets.UTF_8), arch);
+                checked++;
+            }
+        }
+        for (GpuBatchedCase c : batched) {
             for (String arch : ARCHES) {
                 ptxas.check(Files.readString(dir.resolve(c.ptx(arch)), StandardCharsets.UTF_8), arch);
                 checked++;

@@ -5,6 +5,7 @@ import dev.streamfold.runtime.batched.BatchedKernel;
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.NativeBackend;
 import dev.streamfold.compiler.cuda.CudaEval;
+import dev.streamfold.compiler.cuda.GpuBatchedCases;
 import dev.streamfold.compiler.cuda.GpuBundle;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.ir.DType;
@@ -64,13 +65,13 @@ public final class LlvmNativeBackend implements NativeBackend {
     @Override
     public String writeGpuBundle(Path out, boolean withJdk, PrintStream progress) {
         GpuBundle.Written w = GpuBundle.write(out, withJdk ? GpuBundle.JdkImage.JLINK : GpuBundle.JdkImage.NONE,
-                GpuBundle.specs(), progress);
+                GpuBundle.specs(), GpuBatchedCases.specs(), progress);
         return String.format(Locale.ROOT, """
-                wrote %s: %d cases
+                wrote %s: %d cases, %d batched cases
                   jdk/ %.1f MiB, lib/ %.1f MiB, kernels/ %.1f MiB; total %.1f MiB
                 run it on a machine with an NVIDIA GPU: %s/run.sh
-                """, w.root(), w.cases().size(), mib(w.jdkBytes()), mib(w.libBytes()), mib(w.kernelBytes()),
-                mib(w.totalBytes()), w.root());
+                """, w.root(), w.cases().size(), w.batchedCases().size(), mib(w.jdkBytes()), mib(w.libBytes()),
+                mib(w.kernelBytes()), mib(w.totalBytes()), w.root());
     }
 
     private static double mib(long bytes) {

@@ -27,6 +27,10 @@ import java.util.Locale;
  * from zeroed state; both results must match the expected values at every checked column, within 1e-12 (float64)
  * or 1e-5 (float32) of the largest expected magnitude (at least 1).
  *
+ * <p>Then each batched case ({@link GpuBatchedCase}, where the bundle has {@link GpuBatchedCase#INDEX}) runs its
+ * entry once over the whole batch, one thread per item in blocks of {@link #BLOCK}; its outputs are compared with
+ * {@link #compareBatched}.
+ *
  * <p>Exit status: 0 when every case passes and the benchmark ran, 1 when one fails, 2 for a bad option or a
  * malformed bundle, 3 when there is no usable CUDA driver.
  */
@@ -98,9 +102,16 @@ public final class GpuCheck {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
         List<GpuCase> cases;
+        List<GpuBatchedCase> batched;
         try {
             options = Options.parse(args);
             cases = readCases(options);
+            batched = readBatchedCases(options);
+            if (options.onlyCase() != null && cases.stream().noneMatch(c -> c.name().equals(options.onlyCase()))
+                    && batched.stream().noneMatch(c -> c.name().equals(options.onlyCase()))) {
+                throw new IllegalArgumentException("no case named '" + options.onlyCase() + "' in "
+                        + options.bundle().resolve(KERNELS));
+            }
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.println(USAGE);
@@ -121,6 +132,11 @@ public final class GpuCheck {
             for (GpuCase c : cases) {
                 if (options.onlyCase() == null || options.onlyCase().equals(c.name())) {
                     failed += checkAndReport(context, kernels, arch, c, out);
+                }
+            }
+            for (GpuBatchedCase c : batched) {
+                if (options.onlyCase() == null || options.onlyCase().equals(c.name())) {
+                    failed += checkBatchedAndReport(context, kernels, arch, c, out);
                 }
             }
             out.println(failed == 0 ? "conformance: all cases passed" : "conformance: " + failed + " case(s) FAILED");
@@ -169,11 +185,20 @@ public final class GpuCheck {
                     + " 'streamfold gpu-bundle')");
         }
         try {
-            List<GpuCase> cases = GpuCase.readIndex(index);
-            if (options.onlyCase() != null && cases.stream().noneMatch(c -> c.name().equals(options.onlyCase()))) {
-                throw new IllegalArgumentException("no case named '" + options.onlyCase() + "' in " + index);
-            }
-            return cases;
+            return GpuCase.readIndex(index);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + index + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The batched cases; none where the bundle has no {@link GpuBatchedCase#INDEX}. */
+    private static List<GpuBatchedCase> readBatchedCases(Options options) {
+        Path index = options.bundle().resolve(KERNELS).resolve(GpuBatchedCase.INDEX);
+        if (!Files.exists(index)) {
+            return List.of();
+        }
+        try {
+            return GpuBatchedCase.readIndex(index);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + index + ": " + e.getMessage(), e);
         }
@@ -307,6 +332,148 @@ public final class GpuCheck {
         args.addAll(state);
         args.add(d);
         return args;
+    }
+
+    private static int checkBatchedAndReport(CudaContext context, Path kernels, String arch, GpuBatchedCase c,
+            PrintStream out) {
+        String verdict;
+        boolean passed;
+        try {
+            verdict = checkBatched(context, kernels, arch, c);
+            passed = !verdict.startsWith("FAIL");
+        } catch (RuntimeException | IOException e) {
+            verdict = "FAIL: " + e;
+            passed = false;
+        }
+        out.printf(Locale.ROOT, "%s %-18s %-7s batch=%-6d %s  [%s]%n", passed ? "PASS" : "FAIL", c.name(),
+                GpuCase.dtypeName(c.dtype()), c.batch(), passed ? verdict : verdict.replaceFirst("^FAIL: ", ""),
+                c.description());
+        return passed ? 0 : 1;
+    }
+
+    /**
+     * Runs one batched case in a single launch of {@code ceil(batch / BLOCK)} blocks, its outputs prefilled with
+     * 0xFF bytes so that an element the kernel does not write shows; returns a one-line verdict that starts with
+     * {@code FAIL} where it failed.
+     */
+    static String checkBatched(CudaContext context, Path kernels, String arch, GpuBatchedCase c) throws IOException {
+        GpuBatchedData data = GpuBatchedData.read(kernels.resolve(c.data()), c);
+        if (!data.matches(c)) {
+            return "FAIL: " + c.data() + " does not describe this case (batch or buffers differ)";
+        }
+        String ptx = Files.readString(kernels.resolve(c.ptx(arch)), StandardCharsets.UTF_8);
+        try (Arena arena = Arena.ofConfined();
+                CudaModule module = CudaModule.load(context, ptx);
+                Owned owned = new Owned()) {
+            CudaFunction entry = module.function(c.entry());
+            List<DeviceBuffer> device = new ArrayList<>();
+            List<MemorySegment> host = new ArrayList<>();
+            for (int i = 0; i < c.buffers().size(); i++) {
+                GpuBatchedCase.Buffer b = c.buffers().get(i);
+                long bytes = (long) b.elements() * c.batch() * b.type().bytes();
+                MemorySegment h = arena.allocate(bytes, 64);
+                DeviceBuffer d = owned.add(DeviceBuffer.alloc(context, Math.max(8, bytes)));
+                switch (b.role()) {
+                    case IN -> {
+                        double[] v = data.values()[i];
+                        for (int k = 0; k < v.length; k++) {
+                            set(h, b.type(), k, v[k]);
+                        }
+                        d.copyFrom(h);
+                    }
+                    case OUT -> d.fill((byte) 0xFF);
+                }
+                device.add(d);
+                host.add(h);
+            }
+            entry.launch(batchedGrid(c.batch()), BLOCK, 0, null, batchedArguments(device, c.batch()).toArray());
+            context.synchronize();
+            for (int i = 0; i < c.buffers().size(); i++) {
+                if (c.buffers().get(i).role() == GpuBatchedCase.Role.OUT) {
+                    device.get(i).copyTo(host.get(i));
+                }
+            }
+            BatchedComparison cmp = compareBatched(data, host);
+            if (cmp.firstBad() != null) {
+                return "FAIL: " + cmp.firstBad();
+            }
+            return String.format(Locale.ROOT, "max relative |err| %.2e (tolerance %.1e), %d items in %d blocks;"
+                    + " statuses equal", cmp.maxError(), cmp.tolerance(), c.batch(), batchedGrid(c.batch()));
+        }
+    }
+
+    /** Blocks of a batched launch: one thread per item, {@code ceil(batch / BLOCK)}. */
+    public static int batchedGrid(int batch) {
+        return (batch + BLOCK - 1) / BLOCK;
+    }
+
+    /**
+     * The arguments of a batched entry in launch order: a pointer per buffer in table order, then {@code batch},
+     * {@code from = 0} and {@code to = batch} (each 64-bit). Pointers may be {@link DeviceBuffer}s or addresses as
+     * {@link Long}.
+     */
+    public static List<Object> batchedArguments(List<?> buffers, long batch) {
+        List<Object> args = new ArrayList<>(buffers);
+        args.addAll(List.of(batch, 0L, batch));
+        return args;
+    }
+
+    /**
+     * How far batched outputs are from the expected values: {@code maxError} is the largest error of a floating
+     * element relative to its item's scale, {@code firstBad} names the first element out of tolerance.
+     */
+    public record BatchedComparison(double maxError, double tolerance, String firstBad) {}
+
+    /**
+     * Compares the out buffers of {@code results} (one segment per buffer of {@code data}, in its order, holding
+     * {@code elements * batch} values of the buffer's type; entries of in buffers are ignored and may be null) with
+     * the expected values. Integer buffers (status, pivots, permutations) must equal them exactly. A floating element
+     * must be within {@code tolerance * scale} of its expected value, where tolerance is 1e-12 (float64) or 1e-5
+     * (float32) and scale is the largest expected magnitude of that buffer in that item, at least 1.
+     */
+    public static BatchedComparison compareBatched(GpuBatchedData data, List<MemorySegment> results) {
+        if (results.size() != data.buffers().size()) {
+            throw new IllegalArgumentException(results.size() + " result segments for " + data.buffers().size()
+                    + " buffers");
+        }
+        double tolerance = 0;
+        double maxError = 0;
+        String firstBad = null;
+        for (int i = 0; i < data.buffers().size(); i++) {
+            GpuBatchedCase.Buffer b = data.buffers().get(i);
+            if (b.role() != GpuBatchedCase.Role.OUT) {
+                continue;
+            }
+            MemorySegment got = results.get(i);
+            double bufferTolerance = b.type() == ElementType.FLOAT32 ? 1e-5 : 1e-12;
+            if (b.type().isFloating()) {
+                tolerance = Math.max(tolerance, bufferTolerance);
+            }
+            for (int item = 0; item < data.batch(); item++) {
+                double scale = 1;
+                for (int e = 0; e < b.elements(); e++) {
+                    scale = Math.max(scale, Math.abs(data.value(i, item, e)));
+                }
+                for (int e = 0; e < b.elements(); e++) {
+                    double want = data.value(i, item, e);
+                    double value = get(got, b.type(), (long) e * data.batch() + item);
+                    boolean ok;
+                    if (b.type().isFloating()) {
+                        double error = Math.abs(value - want) / scale;
+                        ok = error <= bufferTolerance;
+                        maxError = Math.max(maxError, Double.isNaN(error) ? Double.POSITIVE_INFINITY : error);
+                    } else {
+                        ok = value == want;
+                    }
+                    if (!ok && firstBad == null) {
+                        firstBad = String.format(Locale.ROOT, "%s of item %d, element %d = %s, expected %s", b.name(),
+                                item, e, b.type().isFloating() ? value : String.valueOf((long) value),
+                                b.type().isFloating() ? want : String.valueOf((long) want));
+                    }
+                }
+            }
+        }
+        return new BatchedComparison(maxError, tolerance, firstBad);
     }
 
     /** How far a result is from the expected values; {@code firstBad} names the first element out of tolerance. */
