@@ -36,6 +36,29 @@ public record UnrollLoops(int budget) implements KirPass {
         return k.withBody(body, ids.end());
     }
 
+    /**
+     * The number of instructions {@link #run} gives {@code k} (loops counted with their bodies), computed
+     * without building the unrolled kernel.
+     */
+    public long unrolledSize(Kernel k) {
+        return size(k.body());
+    }
+
+    private long size(List<KInstr> body) {
+        long n = 0;
+        for (KInstr i : body) {
+            if (i instanceof KInstr.Loop l) {
+                long inner = size(l.body());
+                long trips = l.trips();
+                // Each unrolled trip is its index constant plus a copy of the body.
+                n += trips * Math.max(1, inner) <= budget ? trips * (1 + inner) : 1 + inner;
+            } else {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private List<KInstr> block(List<KInstr> body, ValueMap map, ValueMap.Ids ids) {
         List<KInstr> out = new ArrayList<>(body.size());
         for (KInstr i : body) {

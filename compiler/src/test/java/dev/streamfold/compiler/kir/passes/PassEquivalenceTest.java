@@ -1,5 +1,6 @@
 package dev.streamfold.compiler.kir.passes;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamfold.compiler.kir.KInstr;
@@ -65,6 +66,16 @@ class PassEquivalenceTest {
                 assertTrue(KirWalk.size(twice.body()) <= KirWalk.size(once.body()), "seed " + seed);
             }
             RandomKernels.assertSameResults(once, twice, seed, 2);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 8, 12, 64, KirPipeline.DEFAULT_UNROLL_BUDGET})
+    void unrolledSizeIsTheSizeOfTheUnrolledKernel(int budget) {
+        UnrollLoops unroll = new UnrollLoops(budget);
+        for (long seed = 0; seed < SEEDS; seed++) {
+            Kernel k = RandomKernels.generate(seed, 60);
+            assertEquals(KirWalk.size(unroll.run(k).body()), unroll.unrolledSize(k), "seed " + seed);
         }
     }
 
