@@ -12,6 +12,8 @@ import dev.streamfold.runtime.batched.BatchedKernel;
 import dev.streamfold.runtime.io.StagedFile;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -173,7 +175,13 @@ public final class LinalgBench {
 
     static final String FMA_PEAK = "fma_peak";
 
-    record Timing(double warmupSeconds, double maxWarmupSeconds, double sampleSeconds, int rounds, int interpreterBatch) {}
+    /**
+     * How a figure is taken: warm-up of at least {@code warmupSeconds}, at most {@code maxWarmupSeconds}, ended
+     * once the rate has not risen for 8 samples of {@code sampleSeconds} and the JIT has compiled nothing for
+     * {@code jitQuietSeconds}; then {@code rounds} interleaved rounds.
+     */
+    record Timing(double warmupSeconds, double maxWarmupSeconds, double sampleSeconds, int rounds, int interpreterBatch,
+            double jitQuietSeconds) {}
 
     /** Runs the bench with the installed {@link LinalgKernels} supplier, if any. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
@@ -183,7 +191,7 @@ public final class LinalgBench {
     /** Runs the bench: the report on {@code out}, kernel problems on {@code err}. */
     public static int run(String[] argv, PrintStream out, PrintStream err, Optional<LinalgKernels> kernels) {
         Options o = Options.parse(argv);
-        Timing timing = o.quick() ? new Timing(0.05, 5, 0.01, 3, 4) : new Timing(0.3, 60, 0.05, 7, 16);
+        Timing timing = o.quick() ? new Timing(0.05, 20, 0.01, 3, 4, 1.0) : new Timing(0.3, 60, 0.05, 7, 16, 2.0);
         out.printf(Locale.ROOT, "Streamfold bench --case linalg (%s): batch %d; medians over %d interleaved rounds%n",
                 o.quick() ? "quick" : "full", o.batch(), timing.rounds());
         List<Row> rows = new ArrayList<>();
@@ -284,10 +292,17 @@ public final class LinalgBench {
     /**
      * Median matrices per second of each sampler: each warms up, its repetitions doubled until one sample
      * takes {@code sampleSeconds}, then sampled until its rate has stopped rising (no sample 2% above the best
-     * for 8 samples, at least {@code warmupSeconds} and at most {@code maxWarmupSeconds}: generated kernels are
-     * split into many methods that the JIT compiles over seconds); then the samplers are interleaved over the
-     * rounds.
+     * for 8 samples and no JIT compilation for {@code jitQuietSeconds}, at least {@code warmupSeconds} and at most
+     * {@code maxWarmupSeconds}: generated kernels are split into many methods that the JIT compiles over seconds,
+     * and until it has, a kernel's rate can stay flat, far below its final one, for several seconds); then the
+     * samplers are interleaved over the rounds.
      */
+    /** Milliseconds the JIT has spent compiling in this JVM, or 0 where the JVM does not say. */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
     static double[] measure(List<Sampler> samplers, Timing timing) {
         long[] reps = new long[samplers.size()];
         for (int i = 0; i < samplers.size(); i++) {
@@ -298,6 +313,8 @@ public final class LinalgBench {
             long last = start + (long) (timing.maxWarmupSeconds() * 1e9);
             double best = 0;
             int sinceBest = 0;
+            long compiledMillis = jitMillis();
+            long jitQuietSince = start;
             while (true) {
                 long t0 = System.nanoTime();
                 long m = s.run(reps[i]);
@@ -315,7 +332,13 @@ public final class LinalgBench {
                     sinceBest++;
                 }
                 long now = System.nanoTime();
-                if (now >= last || (now >= end && sinceBest >= 8)) {
+                long compiled = jitMillis();
+                if (compiled != compiledMillis) {
+                    compiledMillis = compiled;
+                    jitQuietSince = now;
+                }
+                boolean jitQuiet = now - jitQuietSince >= timing.jitQuietSeconds() * 1e9;
+                if (now >= last || (now >= end && sinceBest >= 8 && jitQuiet)) {
                     break;
                 }
             }
