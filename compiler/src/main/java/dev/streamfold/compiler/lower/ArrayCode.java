@@ -232,6 +232,17 @@ final class ArrayCode {
         });
     }
 
+    /** Whether any entry of the i32 array {@code index} lies outside {@code [0, rows)}: a bool. */
+    static KValue anyOutside(KBuilder b, KArray index, int rows) {
+        KValue zero = b.index(0);
+        KValue limit = b.index(rows);
+        return foldIndex(b, index.dims(), List.of(b.bool(false)), (idx, acc) -> {
+            KValue v = index.load(b, idx);
+            KValue outside = b.or(b.compare(CompareKind.LT, v, zero), b.compare(CompareKind.GE, v, limit));
+            return List.of(b.or(acc.get(0), outside));
+        }).get(0);
+    }
+
     /**
      * {@code out = a[clamp(index, 0, len - 1)]} for a per-item scalar i32 {@code index}: every candidate row is
      * compared with the clamped index.

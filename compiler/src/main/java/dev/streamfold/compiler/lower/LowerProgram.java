@@ -544,9 +544,12 @@ public final class LowerProgram {
             return new Stored(out, true);
         }
 
+        /** Gathers rows; an item whose index lies outside the rows gets {@link BatchStatus#INDEX_OUT_OF_RANGE}. */
         private LoweredValue gatherRows(Eqn e, List<LoweredValue> ins, boolean batched, Map<Integer, KArray> dest) {
             int r = e.ins().get(0).type().rank();
+            int rows = e.ins().get(0).type().shape().dim(r - 2);
             if (!batched || r >= 3) {
+                cx.fail(ArrayCode.anyOutside(b, in(ins, 1, batched), rows), BatchStatus.INDEX_OUT_OF_RANGE);
                 KArray out = out(e, 0, batched, dest);
                 ArrayCode.gatherRows(b, in(ins, 0, batched), in(ins, 1, batched), out);
                 return new Stored(out, batched);
@@ -558,6 +561,7 @@ public final class LowerProgram {
             KArray index = in(ins, 1, true);
             KArray out = out(e, 0, true, dest);
             KArray indexRow = new KArray(index.buffer(), index.offset(), new int[] {1}, index.type());
+            cx.fail(ArrayCode.anyOutside(b, indexRow, rows), BatchStatus.INDEX_OUT_OF_RANGE);
             KArray outRow = new KArray(out.buffer(), out.offset(), new int[] {1, out.dim(0)}, out.type());
             ArrayCode.gatherRows(b, in(ins, 0, false), indexRow, outRow);
             return new Stored(out, true);

@@ -626,6 +626,49 @@ class LowerProgramTest {
         }
     }
 
+    /**
+     * A row index outside the rows, which the interpreter refuses, gives the item INDEX_OUT_OF_RANGE (7); the
+     * other items are gathered exactly. Both forms: a batch of matrices, and one shared matrix.
+     */
+    @Test
+    void gatherRowsFlagsIndicesOutOfRange() {
+        int batch = 4;
+        int[][] rows = {{1, 0}, {2, -1}, {0, 2}, {3, 1}};
+        Tensor x = random(t(DType.F64, batch, 3, 2), new Random(5), -2, 2);
+        double[] idx = new double[batch * 2];
+        for (int b = 0; b < batch; b++) {
+            idx[2 * b] = rows[b][0];
+            idx[2 * b + 1] = rows[b][1];
+        }
+        ProgramBuilder pb = new ProgramBuilder();
+        Var px = pb.param(t(DType.F64, batch, 3, 2));
+        Var pi = pb.param(t(DType.I32, batch, 2));
+        Program p = pb.build(pb.gatherRows(px, pi));
+        int[] status = new int[batch];
+        Tensor got = runKernel(LowerProgram.lower("gather", p), p, List.of(x, new Tensor(DType.I32, new Shape(batch, 2), idx)),
+                batch, status).get(0);
+        assertEquals("[0, 7, 0, 7]", Arrays.toString(status));
+        for (int b : new int[] {0, 2}) {
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    assertEquals(x.raw()[(b * 3 + rows[b][i]) * 2 + j], got.raw()[(b * 2 + i) * 2 + j], "item " + b);
+                }
+            }
+        }
+        ProgramBuilder shared = new ProgramBuilder();
+        Var si = shared.param(t(DType.I32, batch));
+        Var table = shared.constant(new Tensor(DType.F64, new Shape(3, 2), new double[] {1, 2, 3, 4, 5, 6}));
+        Program q = shared.build(shared.gatherRows(table, si));
+        int[] sharedStatus = new int[batch];
+        Tensor picked = runKernel(LowerProgram.lower("gather_shared", q), q,
+                List.of(Tensor.vector(DType.I32, 2, 3, 0, -4)), batch, sharedStatus).get(0);
+        assertEquals("[0, 7, 0, 7]", Arrays.toString(sharedStatus));
+        assertEquals(5, picked.raw()[0]);
+        assertEquals(6, picked.raw()[1]);
+        assertEquals(1, picked.raw()[4]);
+        assertEquals(2, picked.raw()[5]);
+    }
+
     // ---- derivatives --------------------------------------------------------------------------------
 
     /** The JVP of {@code m}'s program with respect to every floating parameter, as a program over the batch. */

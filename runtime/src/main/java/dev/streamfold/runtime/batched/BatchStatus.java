@@ -12,7 +12,8 @@ public enum BatchStatus {
     NOT_CONVERGED(3, "the iteration did not converge"),
     NON_FINITE_INPUT(4, "a non-finite entry in the input"),
     DERIVATIVE_UNDEFINED(5, "the derivative is undefined here (repeated or zero values, or rank deficiency)"),
-    SINGULAR_TRIANGLE(6, "a zero on the diagonal of a triangular system");
+    SINGULAR_TRIANGLE(6, "a zero on the diagonal of a triangular system"),
+    INDEX_OUT_OF_RANGE(7, "a row index outside the rows it selects from");
 
     private final int code;
     private final String meaning;
