@@ -191,7 +191,7 @@ public final class LinalgBench {
     /** Runs the bench: the report on {@code out}, kernel problems on {@code err}. */
     public static int run(String[] argv, PrintStream out, PrintStream err, Optional<LinalgKernels> kernels) {
         Options o = Options.parse(argv);
-        Timing timing = o.quick() ? new Timing(0.05, 20, 0.01, 3, 4, 1.0) : new Timing(0.3, 60, 0.05, 7, 16, 2.0);
+        Timing timing = o.quick() ? new Timing(0.05, 20, 0.01, 3, 4, 3.0) : new Timing(0.3, 60, 0.05, 7, 16, 5.0);
         out.printf(Locale.ROOT, "Streamfold bench --case linalg (%s): batch %d; medians over %d interleaved rounds%n",
                 o.quick() ? "quick" : "full", o.batch(), timing.rounds());
         List<Row> rows = new ArrayList<>();
@@ -294,8 +294,9 @@ public final class LinalgBench {
      * takes {@code sampleSeconds}, then sampled until its rate has stopped rising (no sample 2% above the best
      * for 8 samples and no JIT compilation for {@code jitQuietSeconds}, at least {@code warmupSeconds} and at most
      * {@code maxWarmupSeconds}: generated kernels are split into many methods that the JIT compiles over seconds,
-     * and until it has, a kernel's rate can stay flat, far below its final one, for several seconds); then the
-     * samplers are interleaved over the rounds.
+     * and until it has, a kernel's rate can stay flat, far below its final one, for several seconds; the JIT's
+     * total compilation time grows only when a compilation ends, and one of a large method can take over a
+     * second); then the samplers are interleaved over the rounds.
      */
     /** Milliseconds the JIT has spent compiling in this JVM, or 0 where the JVM does not say. */
     private static long jitMillis() {
