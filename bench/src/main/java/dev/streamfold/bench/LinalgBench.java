@@ -292,12 +292,20 @@ public final class LinalgBench {
     /**
      * Median matrices per second of each sampler: each warms up, its repetitions doubled until one sample
      * takes {@code sampleSeconds}, then sampled until its rate has stopped rising (no sample 2% above the best
-     * for 8 samples and no JIT compilation for {@code jitQuietSeconds}, at least {@code warmupSeconds} and at most
+     * for 8 samples, no JIT compilation for {@code jitQuietSeconds} and {@link #MIN_WARMUP_RUNS} runs, at least
+     * {@code warmupSeconds} and at most
      * {@code maxWarmupSeconds}: generated kernels are split into many methods that the JIT compiles over seconds,
      * and until it has, a kernel's rate can stay flat, far below its final one, for several seconds; the JIT's
      * total compilation time grows only when a compilation ends, and one of a large method can take over a
      * second); then the samplers are interleaved over the rounds.
      */
+    /**
+     * The fewest runs of a sampler (for a kernel, passes over the whole batch) before its warm-up may end: the
+     * JIT compiles a kernel's methods only after thousands of calls each, and while they run slowly those calls
+     * come slowly too, so neither a flat rate nor a quiet JIT says that the kernel is compiled.
+     */
+    static final int MIN_WARMUP_RUNS = 32;
+
     /** Milliseconds the JIT has spent compiling in this JVM, or 0 where the JVM does not say. */
     private static long jitMillis() {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -314,12 +322,14 @@ public final class LinalgBench {
             long last = start + (long) (timing.maxWarmupSeconds() * 1e9);
             double best = 0;
             int sinceBest = 0;
+            long warmupRuns = 0;
             long compiledMillis = jitMillis();
             long jitQuietSince = start;
             while (true) {
                 long t0 = System.nanoTime();
                 long m = s.run(reps[i]);
                 long t = System.nanoTime() - t0;
+                warmupRuns += reps[i];
                 boolean longEnough = t >= timing.sampleSeconds() * 1e9;
                 if (!longEnough && reps[i] < (1L << 30)) {
                     reps[i] *= 2;
@@ -339,7 +349,7 @@ public final class LinalgBench {
                     jitQuietSince = now;
                 }
                 boolean jitQuiet = now - jitQuietSince >= timing.jitQuietSeconds() * 1e9;
-                if (now >= last || (now >= end && sinceBest >= 8 && jitQuiet)) {
+                if (now >= last || (now >= end && sinceBest >= 8 && jitQuiet && warmupRuns >= MIN_WARMUP_RUNS)) {
                     break;
                 }
             }
