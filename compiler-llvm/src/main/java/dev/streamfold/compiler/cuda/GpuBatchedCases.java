@@ -4,13 +4,11 @@ import dev.streamfold.compiler.batched.BatchedCompiler;
 import dev.streamfold.compiler.batched.LinalgKernel;
 import dev.streamfold.compiler.batched.LinalgOps;
 import dev.streamfold.compiler.kir.KBuffer;
-import dev.streamfold.compiler.kir.KType;
 import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.compiler.kir.KirEvaluator;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.TriangularSolve;
 import dev.streamfold.ir.Type;
-import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.cuda.GpuBatchedCase;
 import dev.streamfold.runtime.cuda.GpuBatchedData;
 import java.util.ArrayList;
@@ -133,7 +131,7 @@ public final class GpuBatchedCases {
                     }
                 }
             }
-            buffers.add(new GpuBatchedCase.Buffer(b.name(), role, elementType(b.type()), b.elements()));
+            buffers.add(new GpuBatchedCase.Buffer(b.name(), role, b.type().elementType(), b.elements()));
         }
         KirEvaluator.run(k, storage, new double[0], batch);
         for (int i = 0; i < k.buffers().size(); i++) {
@@ -145,15 +143,6 @@ public final class GpuBatchedCases {
         return new Compiled(s, k, buffers, data);
     }
 
-    static ElementType elementType(KType t) {
-        return switch (t) {
-            case F32 -> ElementType.FLOAT32;
-            case F64 -> ElementType.FLOAT64;
-            case I32 -> ElementType.INT32;
-            case I64 -> ElementType.INT64;
-            case BOOL -> throw new IllegalArgumentException("bool is not a buffer type");
-        };
-    }
 
     private static double round(double v, DType dtype) {
         return dtype == DType.F32 ? (double) (float) v : v;

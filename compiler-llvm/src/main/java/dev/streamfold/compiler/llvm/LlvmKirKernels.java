@@ -4,10 +4,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.streamfold.compiler.kir.KBuffer;
-import dev.streamfold.compiler.kir.KType;
 import dev.streamfold.compiler.kir.Kernel;
 import dev.streamfold.compiler.kir.KirPrinter;
-import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.batched.BatchedBuffer;
 import dev.streamfold.runtime.batched.BatchedKernel;
 import java.lang.foreign.Arena;
@@ -110,18 +108,9 @@ public final class LlvmKirKernels {
             case PARAM -> BatchedBuffer.Role.PARAM;
             case SCRATCH -> throw new IllegalArgumentException("scratch buffer " + b.name() + " is not passed");
         };
-        return new BatchedBuffer(b.name(), role, elementType(b.type()), b.elements());
+        return new BatchedBuffer(b.name(), role, b.type().elementType(), b.elements());
     }
 
-    static ElementType elementType(KType t) {
-        return switch (t) {
-            case F32 -> ElementType.FLOAT32;
-            case F64 -> ElementType.FLOAT64;
-            case I32 -> ElementType.INT32;
-            case I64 -> ElementType.INT64;
-            case BOOL -> throw new IllegalArgumentException("bool is not a buffer type");
-        };
-    }
 
     /** A JIT-compiled kernel; its module lives as long as it does. */
     private static final class HostKernel implements BatchedKernel {

@@ -1,5 +1,7 @@
 package dev.streamfold.compiler.kir;
 
+import dev.streamfold.runtime.ElementType;
+
 /** Element types of kernel-IR values and buffers. Booleans exist only as values (masks), never in buffers. */
 public enum KType {
     F32("f32", 4), F64("f64", 8), I32("i32", 4), I64("i64", 8), BOOL("bool", 1);
@@ -28,6 +30,21 @@ public enum KType {
 
     public boolean isInteger() {
         return this == I32 || this == I64;
+    }
+
+    /**
+     * The runtime's element type of a buffer of this type.
+     *
+     * @throws IllegalArgumentException for {@code bool}, which is no buffer type
+     */
+    public ElementType elementType() {
+        return switch (this) {
+            case F32 -> ElementType.FLOAT32;
+            case F64 -> ElementType.FLOAT64;
+            case I32 -> ElementType.INT32;
+            case I64 -> ElementType.INT64;
+            case BOOL -> throw new IllegalArgumentException("bool is not a buffer type");
+        };
     }
 
     /** The type printed as {@code text}, or null. */

@@ -2,10 +2,7 @@ package dev.streamfold.runtime.cuda;
 
 import dev.streamfold.runtime.ElementType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -170,22 +167,12 @@ public record GpuBatchedCase(String name, ElementType dtype, String entry, int b
 
     /** Reads an index file. */
     public static List<GpuBatchedCase> readIndex(Path file) throws IOException {
-        List<GpuBatchedCase> cases = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                cases.add(parse(line));
-            }
-        }
-        return List.copyOf(cases);
+        return IndexFile.read(file, GpuBatchedCase::parse);
     }
 
     /** Writes an index file: a header of comments, then one line per case. */
     public static void writeIndex(Path file, List<GpuBatchedCase> cases) throws IOException {
-        StringBuilder b = new StringBuilder(HEADER);
-        for (GpuBatchedCase c : cases) {
-            b.append(c.line()).append('\n');
-        }
-        Files.writeString(file, b, StandardCharsets.UTF_8);
+        IndexFile.write(file, HEADER, cases, GpuBatchedCase::line);
     }
 
     @Override

@@ -2,10 +2,7 @@ package dev.streamfold.runtime.cuda;
 
 import dev.streamfold.runtime.ElementType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -123,22 +120,12 @@ public record GpuCase(String name, ElementType dtype, String stepEntry, String s
 
     /** Reads an index file. */
     public static List<GpuCase> readIndex(Path file) throws IOException {
-        List<GpuCase> cases = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                cases.add(parse(line));
-            }
-        }
-        return List.copyOf(cases);
+        return IndexFile.read(file, GpuCase::parse);
     }
 
     /** Writes an index file: a header of comments, then one line per case. */
     public static void writeIndex(Path file, List<GpuCase> cases) throws IOException {
-        StringBuilder b = new StringBuilder(HEADER);
-        for (GpuCase c : cases) {
-            b.append(c.line()).append('\n');
-        }
-        Files.writeString(file, b, StandardCharsets.UTF_8);
+        IndexFile.write(file, HEADER, cases, GpuCase::line);
     }
 
     @Override
