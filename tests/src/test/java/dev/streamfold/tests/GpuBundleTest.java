@@ -357,7 +357,7 @@ class GpuBundleTest {
                     scale = Math.max(scale, Math.abs(data.value(out, item, k)));
                 }
                 long at = (long) e * c.batch() + item;
-                setValue(moved.get(out), data.buffers().get(out).type(), at,
+                data.buffers().get(out).type().set(moved.get(out), at,
                         data.value(out, item, e) + 10 * ok.tolerance() * scale);
                 String bad = GpuCheck.compareBatched(data, moved).firstBad();
                 assertEquals(data.buffers().get(out).name() + " of item " + item + ", element " + e + " = ",
@@ -423,16 +423,7 @@ class GpuBundleTest {
 
     private static void fill(MemorySegment s, ElementType type, double[] values) {
         for (int k = 0; k < values.length; k++) {
-            setValue(s, type, k, values[k]);
-        }
-    }
-
-    private static void setValue(MemorySegment s, ElementType type, long index, double v) {
-        switch (type) {
-            case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) v);
-            case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, index, v);
-            case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT, index, (int) v);
-            case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG, index, (long) v);
+            type.set(s, k, values[k]);
         }
     }
 

@@ -5,7 +5,6 @@ import dev.streamfold.ir.Shape;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.Type;
-import dev.streamfold.runtime.ElementType;
 import dev.streamfold.runtime.batched.BatchStatus;
 import dev.streamfold.runtime.batched.BatchedBuffer;
 import dev.streamfold.runtime.batched.BatchedKernel;
@@ -96,7 +95,7 @@ public final class BatchedExecution {
         double[] d = t.raw();
         for (int item = 0; item < batch; item++) {
             for (int j = 0; j < e; j++) {
-                set(s, b.type(), (long) j * batch + item, d[item * e + j]);
+                b.type().set(s, (long) j * batch + item, d[item * e + j]);
             }
         }
     }
@@ -106,28 +105,10 @@ public final class BatchedExecution {
         double[] d = new double[Math.multiplyExact(e, batch)];
         for (int item = 0; item < batch; item++) {
             for (int j = 0; j < e; j++) {
-                d[item * e + j] = get(s, b.type(), (long) j * batch + item);
+                d[item * e + j] = b.type().get(s, (long) j * batch + item);
             }
         }
         DType dtype = type.dtype();
         return new Tensor(dtype, new Shape(type.shape().dims()), d);
-    }
-
-    private static void set(MemorySegment s, ElementType t, long i, double v) {
-        switch (t) {
-            case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
-            case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
-            case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT, i, (int) v);
-            case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG, i, (long) v);
-        }
-    }
-
-    private static double get(MemorySegment s, ElementType t, long i) {
-        return switch (t) {
-            case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
-            case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT, i);
-            case INT64 -> (double) s.getAtIndex(ValueLayout.JAVA_LONG, i);
-        };
     }
 }

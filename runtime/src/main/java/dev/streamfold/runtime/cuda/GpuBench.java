@@ -138,7 +138,7 @@ public final class GpuBench {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment row = arena.allocate(d * 4, 64);
             for (long i = 0; i < d; i++) {
-                GpuCheck.set(row, ElementType.FLOAT32, i, GpuCaseData.input(1, 0, i, ElementType.FLOAT32));
+                ElementType.FLOAT32.set(row, i, GpuCaseData.input(1, 0, i, ElementType.FLOAT32));
             }
             x.copyFrom(row);
         }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,16 +213,23 @@ public final class GpuCheck {
         return (int) Math.max(1, Math.min((d + BLOCK - 1) / BLOCK, (long) BLOCKS_PER_SM * context.smCount()));
     }
 
-    private static int checkAndReport(CudaContext context, Path kernels, String arch, GpuCase c, PrintStream out) {
-        String verdict;
-        boolean passed;
+    /** A check of one case: its verdict line, starting with {@code FAIL} when it failed. */
+    private interface CaseCheck {
+        String run() throws IOException;
+    }
+
+    /** The verdict of {@code check}, or {@code FAIL: } and what it threw. */
+    private static String verdict(CaseCheck check) {
         try {
-            verdict = check(context, kernels, arch, c);
-            passed = !verdict.startsWith("FAIL");
+            return check.run();
         } catch (RuntimeException | IOException e) {
-            verdict = "FAIL: " + e;
-            passed = false;
+            return "FAIL: " + e;
         }
+    }
+
+    private static int checkAndReport(CudaContext context, Path kernels, String arch, GpuCase c, PrintStream out) {
+        String verdict = verdict(() -> check(context, kernels, arch, c));
+        boolean passed = !verdict.startsWith("FAIL");
         out.printf(Locale.ROOT, "%s %-18s %-7s n=%-3d d=%-8d %s  [%s]%n", passed ? "PASS" : "FAIL", c.name(),
                 GpuCase.dtypeName(c.dtype()), c.steps(), c.d(), passed ? verdict : verdict.replaceFirst("^FAIL: ", ""),
                 c.description());
@@ -261,7 +267,7 @@ public final class GpuCheck {
             MemorySegment host = arena.allocate(bytes, 64);
             for (int t = 0; t < c.steps(); t++) {
                 for (long i = 0; i < c.d(); i++) {
-                    set(host, c.dtype(), t * c.d() + i, GpuCaseData.input(data.seed(), t, i, c.dtype()));
+                    c.dtype().set(host, t * c.d() + i, GpuCaseData.input(data.seed(), t, i, c.dtype()));
                 }
             }
             DeviceBuffer x = owned.add(DeviceBuffer.alloc(context, bytes));
@@ -336,15 +342,8 @@ public final class GpuCheck {
 
     private static int checkBatchedAndReport(CudaContext context, Path kernels, String arch, GpuBatchedCase c,
             PrintStream out) {
-        String verdict;
-        boolean passed;
-        try {
-            verdict = checkBatched(context, kernels, arch, c);
-            passed = !verdict.startsWith("FAIL");
-        } catch (RuntimeException | IOException e) {
-            verdict = "FAIL: " + e;
-            passed = false;
-        }
+        String verdict = verdict(() -> checkBatched(context, kernels, arch, c));
+        boolean passed = !verdict.startsWith("FAIL");
         out.printf(Locale.ROOT, "%s %-18s %-7s batch=%-6d %s  [%s]%n", passed ? "PASS" : "FAIL", c.name(),
                 GpuCase.dtypeName(c.dtype()), c.batch(), passed ? verdict : verdict.replaceFirst("^FAIL: ", ""),
                 c.description());
@@ -377,7 +376,7 @@ public final class GpuCheck {
                     case IN -> {
                         double[] v = data.values()[i];
                         for (int k = 0; k < v.length; k++) {
-                            set(h, b.type(), k, v[k]);
+                            b.type().set(h, k, v[k]);
                         }
                         d.copyFrom(h);
                     }
@@ -456,7 +455,7 @@ public final class GpuCheck {
                 }
                 for (int e = 0; e < b.elements(); e++) {
                     double want = data.value(i, item, e);
-                    double value = get(got, b.type(), (long) e * data.batch() + item);
+                    double value = b.type().get(got, (long) e * data.batch() + item);
                     boolean ok;
                     if (b.type().isFloating()) {
                         double error = Math.abs(value - want) / scale;
@@ -495,7 +494,7 @@ public final class GpuCheck {
         for (int t = 0; t < data.steps(); t++) {
             for (int j = 0; j < columns.length; j++) {
                 double want = data.expected(t, j);
-                double got = get(y, data.dtype(), t * data.d() + columns[j]);
+                double got = data.dtype().get(y, t * data.d() + columns[j]);
                 double error = Math.abs(got - want);
                 if (!(error <= tolerance) && firstBad == null) {
                     firstBad = String.format(Locale.ROOT, "y[%d][%d] = %s, expected %s", t, columns[j], got, want);
@@ -510,29 +509,11 @@ public final class GpuCheck {
         long count = 0;
         long n = a.byteSize() / dtype.bytes();
         for (long i = 0; i < n; i++) {
-            if (Double.doubleToRawLongBits(get(a, dtype, i)) != Double.doubleToRawLongBits(get(b, dtype, i))) {
+            if (Double.doubleToRawLongBits(dtype.get(a, i)) != Double.doubleToRawLongBits(dtype.get(b, i))) {
                 count++;
             }
         }
         return count;
-    }
-
-    static double get(MemorySegment s, ElementType dtype, long index) {
-        return switch (dtype) {
-            case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT, index);
-            case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
-            case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT, index);
-            case INT64 -> (double) s.getAtIndex(ValueLayout.JAVA_LONG, index);
-        };
-    }
-
-    static void set(MemorySegment s, ElementType dtype, long index, double value) {
-        switch (dtype) {
-            case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
-            case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
-            case INT32 -> s.setAtIndex(ValueLayout.JAVA_INT, index, (int) value);
-            case INT64 -> s.setAtIndex(ValueLayout.JAVA_LONG, index, (long) value);
-        }
     }
 
     /** Device buffers freed together, newest first. */
