@@ -60,6 +60,8 @@ public final class CastFloatingTypes {
             case Reshape x -> x;
             case Reduce x -> x;
             case TakeClipped x -> x;
+            case RingDot x -> x;
+            case RingPush x -> x;
             case Transpose x -> x;
             case MatMul x -> x;
             case Slice x -> x;

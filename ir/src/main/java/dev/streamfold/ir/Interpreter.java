@@ -92,6 +92,8 @@ public final class Interpreter {
                 int block = (int) ot.shape().size();
                 yield List.of(new Tensor(ot.dtype(), ot.shape(), Arrays.copyOfRange(a.raw(), idx * block, (idx + 1) * block)));
             }
+            case RingDot d -> List.of(ringDot(in.get(0), in.get(1), (long) in.get(2).item(), d.first(), ot));
+            case RingPush r -> List.of(ringPush(in.get(0), (long) in.get(1).item(), in.get(2)));
             case Iota i -> List.of(iota(i));
             case Transpose t -> List.of(transpose(in.get(0), t.perm(), ot));
             case MatMul m -> List.of(matmul(in.get(0), in.get(1), ot));
@@ -215,6 +217,29 @@ public final class Interpreter {
             increment(idx, od);
         }
         return new Tensor(ot.dtype(), ot.shape(), z);
+    }
+
+    private static Tensor ringDot(Tensor ring, Tensor coef, long t, int first, Type ot) {
+        int rows = ring.shape().dim(0);
+        int block = (int) ot.shape().size();
+        double[] r = ring.raw();
+        double[] c = coef.raw();
+        double[] z = new double[block];
+        for (int row = 0; row < rows; row++) {
+            double w = ot.dtype().round(c[first + (int) Math.floorMod(t - 1 - row, (long) rows)]);
+            for (int i = 0; i < block; i++) {
+                z[i] = ot.dtype().round(Math.fma(w, r[row * block + i], z[i]));
+            }
+        }
+        return new Tensor(ot.dtype(), ot.shape(), z);
+    }
+
+    private static Tensor ringPush(Tensor ring, long t, Tensor value) {
+        int rows = ring.shape().dim(0);
+        double[] z = ring.raw().clone();
+        int block = z.length / rows;
+        System.arraycopy(value.raw(), 0, z, RingDot.rowOf(t, rows) * block, block);
+        return new Tensor(ring.dtype(), ring.shape(), z);
     }
 
     private static Tensor matmul(Tensor a, Tensor b, Type ot) {

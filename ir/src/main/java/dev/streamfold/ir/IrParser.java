@@ -121,6 +121,8 @@ public final class IrParser {
             all.add(new Syntax(name, Reduce.class, false, (p, b) -> new Reduce(k, p.keyed("axes").intList())));
         }
         all.add(new Syntax("take_clipped", TakeClipped.class, false, (p, b) -> new TakeClipped()));
+        all.add(new Syntax("ring_dot", RingDot.class, false, (p, b) -> new RingDot(p.keyed("first").integer())));
+        all.add(new Syntax("ring_push", RingPush.class, false, (p, b) -> new RingPush()));
         all.add(new Syntax("iota", Iota.class, false, (p, b) -> {
             Type type = p.type();
             return new Iota(type, p.keyed("dim").integer());

@@ -19,6 +19,8 @@ public sealed interface Op
                 Reshape,
                 Reduce,
                 TakeClipped,
+                RingDot,
+                RingPush,
                 Iota,
                 Transpose,
                 MatMul,

@@ -169,6 +169,16 @@ public class ProgramBuilder {
         return emit1(new TakeClipped(), array, index);
     }
 
+    /** {@link RingDot}: the rows of {@code ring} weighted by age with {@code coef[first + age]}. */
+    public Var ringDot(Var ring, Var coef, Var t, int first) {
+        return emit1(new RingDot(first), ring, coef, t);
+    }
+
+    /** {@link RingPush}: {@code ring} with row {@code floorMod(t, rows)} set to {@code value}. */
+    public Var ringPush(Var ring, Var t, Var value) {
+        return emit1(new RingPush(), ring, t, value);
+    }
+
     public Var iota(Type type, int dimension) {
         return emit1(new Iota(type, dimension));
     }

@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * A saved runner state: the next step, every state buffer, the noise generator's position (seed and
+ * A saved runner state: the next step, every state row (each state buffer's rows in order, as
+ * {@link StreamingRunner#state()} lists them), the noise generator's position (seed and
  * standard deviation), the kernel's identity and, optionally, the output file the state belongs to,
  * protected by a CRC-32C. Files are written to a temporary file beside the target and renamed into
  * place, so a crash never leaves a half-written checkpoint; a truncated or corrupted file is refused
@@ -37,6 +38,8 @@ public record Checkpoint(ElementType elementType, long step, long length, long s
     private static final int FIXED_HEADER = MAGIC.length + 4 + 8 + 8 + 4 + 8 + 8 + 4;
     /** The largest step a state may hold: a runner at step 2^63 - 1 has no step index left to run. */
     public static final long LAST_STEP = Long.MAX_VALUE - 1;
+    /** The most state rows a file may hold: two rings of 4096 bands and more, far below what a corrupted count gives. */
+    static final int MAX_ROWS = 1 << 16;
 
     /**
      * The output file a state belongs to: its absolute path, length and CRC-32C, so that a state and
@@ -143,7 +146,7 @@ public record Checkpoint(ElementType elementType, long step, long length, long s
             long seed = fixed.getLong();
             double stddev = fixed.getDouble();
             int idLen = fixed.getInt();
-            if (et < 0 || et >= ElementType.values().length || step < 0 || length < 0 || count < 0 || count > 4096
+            if (et < 0 || et >= ElementType.values().length || step < 0 || length < 0 || count < 0 || count > MAX_ROWS
                     || idLen < 0 || idLen > 1 << 20) {
                 throw new CheckpointException("state file " + file + " is corrupted: impossible header values");
             }
@@ -236,10 +239,10 @@ public record Checkpoint(ElementType elementType, long step, long length, long s
             throw new CheckpointException("state file was saved for '" + identity + "', not '" + expectedIdentity + "'");
         }
         if (runner.kernel().elementType() != elementType || runner.length() != length
-                || runner.kernel().stateCount() != buffers.size()) {
+                || StepKernel.totalStateRows(runner.kernel()) != buffers.size()) {
             throw new CheckpointException("state file holds " + buffers.size() + " " + elementType + " buffers of " + length
-                    + " elements; the run needs " + runner.kernel().stateCount() + " " + runner.kernel().elementType()
-                    + " buffers of " + runner.length());
+                    + " elements; the run needs " + StepKernel.totalStateRows(runner.kernel()) + " "
+                    + runner.kernel().elementType() + " buffers of " + runner.length());
         }
         runner.restore(step, buffers);
     }

@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
  * {@code GaussianNoise.fillF32} does.
  */
 public interface NoiseKernel extends StepKernel {
-    /** Step {@code t} on elements {@code [from, to)} of drawn noise: reads state, writes y and state. */
+    /**
+     * Step {@code t} on elements {@code [from, to)} of drawn noise: reads state, writes y and state; row {@code r}
+     * of each state buffer starts at element {@code r * stateStride}.
+     */
     void noiseStep(long t, double[][] params, long seed, double stddev, long coordBase, MemorySegment y,
-            MemorySegment[] state, long from, long to);
+            MemorySegment[] state, long stateStride, long from, long to);
 }

@@ -2,6 +2,7 @@ package dev.streamfold.runtime;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,7 +58,11 @@ public final class StreamingRunner implements AutoCloseable {
         this.state = new MemorySegment[kernel.stateCount()];
         long bytes = length * kernel.elementType().bytes();
         for (int i = 0; i < state.length; i++) {
-            state[i] = StreamBuffers.allocate(arena, bytes);
+            int rows = kernel.stateRows(i);
+            if (rows < 1) {
+                throw new IllegalArgumentException("the kernel's state buffer " + i + " has " + rows + " rows");
+            }
+            state[i] = StreamBuffers.allocate(arena, Math.multiplyExact(bytes, rows));
         }
         this.ranges = new ParallelRanges(threads, "streamfold-worker");
     }
@@ -94,22 +99,33 @@ public final class StreamingRunner implements AutoCloseable {
         return step;
     }
 
-    /** The state buffers (live views: the next step reads them). */
+    /**
+     * The state, one slice-long segment per row of each state buffer in buffer order ({@link
+     * StepKernel#totalStateRows} of them; live views: the next step reads them).
+     */
     public List<MemorySegment> state() {
-        return List.of(state);
+        long rowBytes = length * kernel.elementType().bytes();
+        List<MemorySegment> rows = new ArrayList<>();
+        for (int i = 0; i < state.length; i++) {
+            for (int r = 0; r < kernel.stateRows(i); r++) {
+                rows.add(state[i].asSlice(r * rowBytes, rowBytes));
+            }
+        }
+        return List.copyOf(rows);
     }
 
-    /** Sets the step counter and the state buffers' contents, e.g. from a checkpoint. */
-    public void restore(long step, List<MemorySegment> buffers) {
-        if (buffers.size() != state.length || step < 0) {
-            throw new IllegalArgumentException("restore needs " + state.length + " buffers and a step >= 0");
+    /** Sets the step counter and the state rows' contents (as {@link #state()} lists them), e.g. from a checkpoint. */
+    public void restore(long step, List<MemorySegment> rows) {
+        List<MemorySegment> mine = state();
+        if (rows.size() != mine.size() || step < 0) {
+            throw new IllegalArgumentException("restore needs " + mine.size() + " state rows and a step >= 0");
         }
-        for (int i = 0; i < state.length; i++) {
-            if (buffers.get(i).byteSize() != state[i].byteSize()) {
-                throw new IllegalArgumentException("state buffer " + i + " has " + buffers.get(i).byteSize()
-                        + " bytes, expected " + state[i].byteSize());
+        for (int i = 0; i < mine.size(); i++) {
+            if (rows.get(i).byteSize() != mine.get(i).byteSize()) {
+                throw new IllegalArgumentException("state row " + i + " has " + rows.get(i).byteSize()
+                        + " bytes, expected " + mine.get(i).byteSize());
             }
-            state[i].copyFrom(buffers.get(i));
+            mine.get(i).copyFrom(rows.get(i));
         }
         this.step = step;
     }
@@ -121,7 +137,7 @@ public final class StreamingRunner implements AutoCloseable {
         long t = stepToRun();
         parallel((from, to) -> {
             for (long c = from; c < to; c += CHUNK) {
-                kernel.step(t, params, x, y, state, c, Math.min(to, c + CHUNK));
+                kernel.step(t, params, x, y, state, length, c, Math.min(to, c + CHUNK));
             }
             return -1;
         });
@@ -184,9 +200,9 @@ public final class StreamingRunner implements AutoCloseable {
                 int n = (int) Math.min(SOURCE_BLOCK, to - c);
                 source.fill(t, c, buf, n);
                 for (int k = 0; k < st.length; k++) {
-                    st[k] = state[k].asSlice(c * bytes, (long) n * bytes);
+                    st[k] = state[k].asSlice(c * bytes, ((kernel.stateRows(k) - 1) * length + n) * bytes);
                 }
-                kernel.step(t, params, buf, y.asSlice(c * bytes, (long) n * bytes), st, 0, n);
+                kernel.step(t, params, buf, y.asSlice(c * bytes, (long) n * bytes), st, length, 0, n);
                 if (checkFinite) {
                     long found = NonFinite.first(y, type, c, n);
                     if (found >= 0) {
@@ -228,7 +244,7 @@ public final class StreamingRunner implements AutoCloseable {
         long bad = parallel((from, to) -> {
             for (long c = from; c < to; c += CHUNK) {
                 long end = Math.min(to, c + CHUNK);
-                noise.noiseStep(t, params, seed, stddev, coordBase, y, state, c, end);
+                noise.noiseStep(t, params, seed, stddev, coordBase, y, state, length, c, end);
                 if (checkFinite) {
                     long found = NonFinite.first(y, type, c, (int) (end - c));
                     if (found >= 0) {
@@ -254,7 +270,7 @@ public final class StreamingRunner implements AutoCloseable {
         }
         long t0 = step;
         parallel((from, to) -> {
-            kernel.scan(t0, steps, params, x, y, length, state, from, to);
+            kernel.scan(t0, steps, params, x, y, length, state, length, from, to);
             return -1;
         });
         step += steps;

@@ -38,8 +38,17 @@ class CheckpointTest {
             return 1;
         }
 
+
         @Override
-        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long from, long to) {
+
+        public int stateRows(int k) {
+
+            return 1;
+
+        }
+
+        @Override
+        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long ss, long from, long to) {
             for (long i = from; i < to; i++) {
                 float v = s[0].getAtIndex(ValueLayout.JAVA_FLOAT, i) + x.getAtIndex(ValueLayout.JAVA_FLOAT, i);
                 s[0].setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
@@ -49,9 +58,9 @@ class CheckpointTest {
 
         @Override
         public void scan(long t0, int steps, double[][] p, MemorySegment x, MemorySegment y, long stride, MemorySegment[] s,
-                long from, long to) {
+                long ss, long from, long to) {
             for (int k = 0; k < steps; k++) {
-                step(t0 + k, p, x.asSlice(k * stride * 4), y.asSlice(k * stride * 4), s, from, to);
+                step(t0 + k, p, x.asSlice(k * stride * 4), y.asSlice(k * stride * 4), s, ss, from, to);
             }
         }
     }

@@ -74,8 +74,17 @@ class NonFiniteTest {
             return 0;
         }
 
+
         @Override
-        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long from, long to) {
+
+        public int stateRows(int k) {
+
+            return 1;
+
+        }
+
+        @Override
+        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long ss, long from, long to) {
             for (long i = from; i < to; i++) {
                 y.setAtIndex(ValueLayout.JAVA_FLOAT, i, x.getAtIndex(ValueLayout.JAVA_FLOAT, i));
             }
@@ -83,7 +92,7 @@ class NonFiniteTest {
 
         @Override
         public void scan(long t0, int steps, double[][] p, MemorySegment x, MemorySegment y, long stride, MemorySegment[] s,
-                long from, long to) {
+                long ss, long from, long to) {
             throw new UnsupportedOperationException("not used");
         }
     }

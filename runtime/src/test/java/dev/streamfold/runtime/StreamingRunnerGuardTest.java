@@ -36,8 +36,17 @@ class StreamingRunnerGuardTest {
             return 2;
         }
 
+
         @Override
-        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long from, long to) {
+
+        public int stateRows(int k) {
+
+            return 1;
+
+        }
+
+        @Override
+        public void step(long t, double[][] p, MemorySegment x, MemorySegment y, MemorySegment[] s, long ss, long from, long to) {
             for (long i = from; i < to; i++) {
                 double xi = x.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
                 double yi = xi;
@@ -52,9 +61,9 @@ class StreamingRunnerGuardTest {
 
         @Override
         public void scan(long t0, int steps, double[][] p, MemorySegment x, MemorySegment y, long stride, MemorySegment[] s,
-                long from, long to) {
+                long ss, long from, long to) {
             for (int k = 0; k < steps; k++) {
-                step(t0 + k, p, x.asSlice(k * stride * 8), y.asSlice(k * stride * 8), s, from, to);
+                step(t0 + k, p, x.asSlice(k * stride * 8), y.asSlice(k * stride * 8), s, ss, from, to);
             }
         }
     }

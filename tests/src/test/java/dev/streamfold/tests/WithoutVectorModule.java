@@ -51,17 +51,26 @@ public final class WithoutVectorModule {
             return 0;
         }
 
+
+        @Override
+
+        public int stateRows(int k) {
+
+            return 1;
+
+        }
+
         @Override
         public void step(long t, double[][] p, MemorySegment x, MemorySegment y,
-                MemorySegment[] s, long from, long to) {
+                MemorySegment[] s, long ss, long from, long to) {
             MemorySegment.copy(x, from * 4, y, from * 4, (to - from) * 4);
         }
 
         @Override
         public void scan(long t0, int steps, double[][] p, MemorySegment x,
-                MemorySegment y, long stride, MemorySegment[] s, long from, long to) {
+                MemorySegment y, long stride, MemorySegment[] s, long ss, long from, long to) {
             for (int k = 0; k < steps; k++) {
-                step(t0 + k, p, x.asSlice(k * stride * 4), y.asSlice(k * stride * 4), s, from, to);
+                step(t0 + k, p, x.asSlice(k * stride * 4), y.asSlice(k * stride * 4), s, ss, from, to);
             }
         }
     }

@@ -25,6 +25,8 @@ import dev.streamfold.ir.Op;
 import dev.streamfold.ir.Qr;
 import dev.streamfold.ir.Reduce;
 import dev.streamfold.ir.Reshape;
+import dev.streamfold.ir.RingDot;
+import dev.streamfold.ir.RingPush;
 import dev.streamfold.ir.Scan;
 import dev.streamfold.ir.Select;
 import dev.streamfold.ir.Slice;
@@ -87,7 +89,8 @@ public final class ExpandLinalg {
             }
             case Qr _, Eigh _, Svd _ -> expandSpectral(cx, eqn, ins, outs);
             case Constant _, Unary _, Binary _, Compare _, Select _, Convert _, Broadcast _, Reshape _, Reduce _,
-                    TakeClipped _, Iota _, Transpose _, MatMul _, Slice _, Concatenate _, Scan _, GatherRows _,
+                    TakeClipped _, RingDot _, RingPush _, Iota _, Transpose _, MatMul _, Slice _, Concatenate _, Scan _,
+                    GatherRows _,
                     Triangle _, DiagPart _, DiagEmbed _, DerivativeGuard _ ->
                 throw new IllegalArgumentException("expand_linalg: " + eqn.op().name() + " is not a decomposition");
         }

@@ -33,6 +33,8 @@ import dev.streamfold.ir.Program;
 import dev.streamfold.ir.Qr;
 import dev.streamfold.ir.Reduce;
 import dev.streamfold.ir.Reshape;
+import dev.streamfold.ir.RingDot;
+import dev.streamfold.ir.RingPush;
 import dev.streamfold.ir.Scan;
 import dev.streamfold.ir.Select;
 import dev.streamfold.ir.Slice;
@@ -237,6 +239,8 @@ public final class LowerProgram {
                     yield List.of(new Stored(out, batched));
                 }
                 case TakeClipped t -> List.of(takeClipped(e, ins, batched));
+                case RingDot r -> throw refuse("ring buffers are state of streaming steps, which lower through the step lowering");
+                case RingPush r -> throw refuse("ring buffers are state of streaming steps, which lower through the step lowering");
                 case Transpose t -> {
                     if (batched && t.perm()[0] != 0) {
                         throw refuse("it moves axis 0, the batch axis, to another place (perm " + Arrays.toString(t.perm()) + ")");

@@ -26,6 +26,8 @@ import dev.streamfold.ir.Program;
 import dev.streamfold.ir.Qr;
 import dev.streamfold.ir.Reduce;
 import dev.streamfold.ir.Reshape;
+import dev.streamfold.ir.RingDot;
+import dev.streamfold.ir.RingPush;
 import dev.streamfold.ir.Scan;
 import dev.streamfold.ir.Select;
 import dev.streamfold.ir.Slice;
@@ -55,7 +57,11 @@ import java.util.Map;
  *   <li>{@code square} of a slice-shaped value is {@code fma(a, a, -0.0)}, which is {@code a * a} exactly
  *       but is no product a contraction pass may fuse (a square is never fused);
  *   <li>a slice-shaped product of broadcast scalars used only by a slice-shaped add is fused into one
- *       {@code fma} here, since such a product is uniform and {@code ContractMulAddKir} fuses lane products only.
+ *       {@code fma} here, since such a product is uniform and {@code ContractMulAddKir} fuses lane products only;
+ *   <li>a ring state buffer ({@code [rows, slice...]}) is a STATE buffer of {@code rows} elements per item: {@code
+ *       ring_dot} becomes one loop over the rows, which reads each row once with the weight of its age ({@code tm =
+ *       t rem rows}, computed once per step in i64), and {@code ring_push}, which must be the buffer's next value,
+ *       one store of the pushed value at row {@code tm}.
  * </ul>
  */
 public final class LowerStepToKir {
@@ -67,6 +73,9 @@ public final class LowerStepToKir {
 
     /** The operands of a slice-shaped product, kept so an add that is its only use can fuse it. */
     private record Product(KValue a, KValue b) {}
+
+    /** A {@code ring_push} of {@code value} into ring state buffer {@code state}, stored when the step ends. */
+    private record Push(int state, KValue value) {}
 
     private static final class Lowering {
         private final StepProgram step;
@@ -82,6 +91,9 @@ public final class LowerStepToKir {
         private final Map<Integer, Integer> constantIndex = new HashMap<>();
         private final Map<Integer, Product> products = new HashMap<>();
         private final Map<Integer, Integer> uses = new HashMap<>();
+        private final Map<Integer, Push> pushes = new HashMap<>();
+        private final Map<Integer, KValue> ringRow = new HashMap<>();
+        private final int[] rows;
         private final boolean[] perStep;
         private final int[] exact;
         private final int x;
@@ -104,8 +116,10 @@ public final class LowerStepToKir {
             this.x = b.buffer("x", KBuffer.Role.IN, type, 1);
             this.y = b.buffer("y", KBuffer.Role.OUT, type, 1);
             this.state = new int[ns];
+            this.rows = new int[ns];
             for (int k = 0; k < ns; k++) {
-                state[k] = b.buffer("state" + k, KBuffer.Role.STATE, type, 1);
+                rows[k] = step.stateRows(k);
+                state[k] = b.buffer("state" + k, KBuffer.Role.STATE, type, rows[k]);
                 stateOf.put(p.params().get(np + k).id(), k);
             }
             this.param = new int[np];
@@ -141,6 +155,13 @@ public final class LowerStepToKir {
                             throw unsupported(e, "only 1-D parameters read at the step index or at a constant index");
                         }
                         yield index == null ? paramAtStep(slot) : paramElement(slot, index);
+                    }
+                    case RingDot d -> ringDot(e, d, tVar);
+                    case RingPush r -> {
+                        int k = ringOperand(e, e.ins().get(0));
+                        requireStepIndex(e, e.ins().get(1), tVar);
+                        pushes.put(out.id(), new Push(k, operand(e.ins().get(2), xVar)));
+                        yield null;
                     }
                     case Constant c -> {
                         if (c.value().size() != 1 || lane) {
@@ -185,17 +206,31 @@ public final class LowerStepToKir {
                 if (lane && e.op() instanceof Binary bin && bin.kind() == Binary.Kind.MUL) {
                     products.put(out.id(), new Product(operand(e.ins().get(0), xVar), operand(e.ins().get(1), xVar)));
                 }
-                values.put(out.id(), v);
+                if (v != null) {
+                    values.put(out.id(), v);
+                }
             }
             // Every load precedes every store, so a buffer is read before it is overwritten.
             List<Var> results = p.results();
             KValue[] outs = new KValue[ns + 1];
             for (int k = 0; k <= ns; k++) {
+                if (k < ns && rows[k] > 1) {
+                    continue; // a ring's next value is a push, stored below
+                }
                 outs[k] = operand(results.get(k), xVar);
             }
             KValue zero = zero();
             for (int k = 0; k < ns; k++) {
-                b.store(state[k], zero, outs[k]);
+                if (rows[k] == 1) {
+                    b.store(state[k], zero, outs[k]);
+                    continue;
+                }
+                Push push = pushes.get(results.get(k).id());
+                if (push == null || push.state() != k) {
+                    throw new StreamfoldException("cannot fuse the step into a streaming step kernel: the next value of ring "
+                            + "state buffer " + k + " must be one ring_push into that buffer");
+                }
+                b.store(state[k], b.convert(KType.I32, ringRow(k)), push.value());
             }
             b.store(y, zero, outs[ns]);
             List<ParamSlot> slots = new ArrayList<>();
@@ -203,6 +238,53 @@ public final class LowerStepToKir {
                 slots.add(new ParamSlot("param " + i, perStep[i] ? ParamSlot.PER_STEP : exact[i], ParamSlot.Rule.FINITE));
             }
             return new StepKir(b.build(), dtype, np, ns, slots);
+        }
+
+        /**
+         * {@code sum over rows r of coef[first - 1 + j(r)] * ring[r]} as one loop, {@code j(r) = tm - r} or {@code tm
+         * - r + rows} when that is not positive, so {@code j - 1} is the row's age.
+         */
+        private KValue ringDot(Eqn e, RingDot d, Var tVar) {
+            int k = ringOperand(e, e.ins().get(0));
+            Integer slot = paramOf.get(e.ins().get(1).id());
+            if (slot == null || e.ins().get(1).type().rank() != 1) {
+                throw unsupported(e, "only ring weights that are a 1-D parameter");
+            }
+            requireStepIndex(e, e.ins().get(2), tVar);
+            int n = rows[k];
+            exact[slot] = Math.max(exact[slot], d.first() + n);
+            KValue tm = ringRow(k);
+            KValue last = last(slot);
+            KValue count = b.constI(KType.I64, n);
+            KValue shift = b.constI(KType.I64, d.first() - 1);
+            KValue none = b.constI(KType.I64, 0);
+            List<KValue> sum = b.loop(0, n, List.of(b.constF(type, 0.0)), (r, acc) -> {
+                KValue age = b.sub(tm, b.convert(KType.I64, r));
+                KValue j = b.select(b.compare(KInstr.CompareKind.LE, age, none), b.add(age, count), age);
+                KValue w = read(slot, b.min(b.add(j, shift), last));
+                return List.of(b.fma(w, b.load(state[k], r), acc.get(0)));
+            });
+            return sum.get(0);
+        }
+
+        /** {@code t rem rows[k]} as i64, the row step t writes; computed once per step. */
+        private KValue ringRow(int k) {
+            return ringRow.computeIfAbsent(rows[k], n -> b.binary(KInstr.BinaryKind.REM, t(), b.constI(KType.I64, n)));
+        }
+
+        /** The ring state buffer {@code v} is, refusing anything else. */
+        private int ringOperand(Eqn e, Var v) {
+            Integer k = stateOf.get(v.id());
+            if (k == null || rows[k] < 2) {
+                throw unsupported(e, "only rings that are a state buffer of the step");
+            }
+            return k;
+        }
+
+        private void requireStepIndex(Eqn e, Var v, Var tVar) {
+            if (v.id() != tVar.id()) {
+                throw unsupported(e, "only rings indexed by the step index");
+            }
         }
 
         private KValue unary(Unary.Kind kind, KValue a, boolean lane) {
@@ -303,6 +385,10 @@ public final class LowerStepToKir {
                 exact[slot] = Math.max(exact[slot], 1);
                 loaded = b.convert(type, b.load(param[slot], zero()));
             } else if (buffer != null) {
+                if (rows[buffer] > 1) {
+                    throw new StreamfoldException("cannot fuse the step into a streaming step kernel: ring state buffer "
+                            + buffer + " is read other than by ring_dot");
+                }
                 loaded = b.load(state[buffer], zero());
             } else if (v.id() == xVar.id()) {
                 loaded = b.load(x, zero());

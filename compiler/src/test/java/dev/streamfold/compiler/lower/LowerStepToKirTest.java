@@ -313,7 +313,7 @@ class LowerStepToKirTest {
             for (int b = 0; b < ss.length; b++) {
                 ss[b] = segment(arena, state[b], f32);
             }
-            k.step(t, params, xs, ys, ss, 0, N);
+            k.step(t, params, xs, ys, ss, N, 0, N);
             double[][] out = new double[1 + ss.length][];
             out[0] = read(ys, f32);
             for (int b = 0; b < ss.length; b++) {

@@ -48,6 +48,11 @@ public record Inverse(Invertible of) implements Invertible {
     }
 
     @Override
+    public List<Integer> stateRows(List<Type> ownParamTypes) {
+        return of.stateRows(ownParamTypes);
+    }
+
+    @Override
     public List<Tensor> prepare(List<Tensor> values) {
         return of.prepareInverse(values);
     }

@@ -46,6 +46,11 @@ public record InverseParams(Invertible of) implements Invertible {
     }
 
     @Override
+    public List<Integer> stateRows(List<Type> ownParamTypes) {
+        return of.stateRows(ownParamTypes);
+    }
+
+    @Override
     public List<Tensor> prepare(List<Tensor> values) {
         return closedForm(of, values);
     }

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * One step of an operator tree as a program, in scan-body form. Parameters: the bound parameter
  * values {@code p_0..p_{P-1}}, the state buffers {@code s_0..s_{S-1}}, the step index {@code t}
- * (i32 scalar), the input slice {@code x}. Results: the next state buffers, then {@code y}.
+ * (i32 scalar), the input slice {@code x}. Results: the next state buffers, then {@code y}. A state buffer is
+ * shaped like the slice, or {@code [rows, slice...]} for a ring of past values.
  */
 public record StepProgram(Program program, int numParams, int numState, Type slice) {
 
@@ -28,9 +29,10 @@ public record StepProgram(Program program, int numParams, int numState, Type sli
             params.add(b.param(t));
         }
         List<Var> state = new ArrayList<>();
-        int numState = stateCount(m, paramTypes, new int[] {0});
-        for (int i = 0; i < numState; i++) {
-            state.add(b.param(slice));
+        List<Integer> rows = new ArrayList<>();
+        stateRows(m, paramTypes, new int[] {0}, rows);
+        for (int r : rows) {
+            state.add(b.param(r == 1 ? slice : slice.withShape(slice.shape().prepend(r))));
         }
         Var t = b.param(Type.scalar(DType.I32));
         Var x = b.param(slice);
@@ -45,15 +47,29 @@ public record StepProgram(Program program, int numParams, int numState, Type sli
         return new StepProgram(b.build(results), params.size(), state.size(), slice);
     }
 
-    /** Number of state buffers of the tree {@code m} whose parameters, from {@code cursor[0]} on, have these types. */
-    static int stateCount(StreamingMatrix m, List<Type> paramTypes, int[] cursor) {
+    /**
+     * Appends the rows of each state buffer of the tree {@code m}, whose parameters, from {@code cursor[0]} on,
+     * have these types, to {@code rows}.
+     */
+    static void stateRows(StreamingMatrix m, List<Type> paramTypes, int[] cursor, List<Integer> rows) {
         int np = m.slots().size();
-        int n = m.stateCount(paramTypes.subList(cursor[0], cursor[0] + np));
+        List<Type> own = paramTypes.subList(cursor[0], cursor[0] + np);
+        List<Integer> mine = m.stateRows(own);
+        if (mine.size() != m.stateCount(own)) {
+            throw new IllegalStateException(m.opName() + " gives rows of " + mine.size() + " state buffers, declared "
+                    + m.stateCount(own));
+        }
+        rows.addAll(mine);
         cursor[0] += np;
         for (StreamingMatrix o : m.operands()) {
-            n += stateCount(o, paramTypes, cursor);
+            stateRows(o, paramTypes, cursor, rows);
         }
-        return n;
+    }
+
+    /** Rows of state buffer {@code k}: 1, or the rows of a ring of past values (its type is {@code [rows, slice...]}). */
+    public int stateRows(int k) {
+        Type t = program.params().get(numParams + k).type();
+        return t.rank() == slice.rank() ? 1 : t.shape().dim(0);
     }
 
     public Var stepIndexParam() {

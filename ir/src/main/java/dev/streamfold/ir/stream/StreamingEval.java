@@ -53,7 +53,7 @@ public final class StreamingEval {
         StepProgram step = StepProgram.build(m, paramTypes, sliceType);
         List<Var> init = new ArrayList<>();
         for (int i = 0; i < step.numState(); i++) {
-            init.add(b.full(sliceType, 0.0));
+            init.add(b.full(step.program().params().get(step.numParams() + i).type(), 0.0));
         }
         Var t = b.iota(Type.of(DType.I32, n), 0);
         List<Var> outs = b.scan(step.program(), n, params, init, List.of(t, x), false);

@@ -31,6 +31,14 @@ public sealed interface StreamingMatrix
     int stateCount(List<Type> ownParamTypes);
 
     /**
+     * Rows of each of this operator's own state buffers ({@link #stateCount} entries): 1 for a buffer shaped like
+     * the slice, more for a ring of past values ({@link dev.streamfold.ir.RingPush}), shaped {@code [rows, slice...]}.
+     */
+    default List<Integer> stateRows(List<Type> ownParamTypes) {
+        return java.util.Collections.nCopies(stateCount(ownParamTypes), 1);
+    }
+
+    /**
      * Checks this operator's own bound values (one per slot, already in the slot's canonical shape)
      * and returns them normalized (e.g. reordered); throws {@link StreamfoldException} naming the
      * operator and parameter.

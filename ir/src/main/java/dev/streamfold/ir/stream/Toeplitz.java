@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The banded lower Toeplitz matrix with first column {@code coef}: {@code y_t = sum_j c_j x_{t-j}}
- * (BandInvMF's noising matrix). State: the last len(c)-1 inputs.
+ * (BandInvMF's noising matrix). State: the last len(c)-1 inputs, laid out as {@link BandedSteps} says.
  */
 public record Toeplitz(Param coef) implements Invertible {
     public Toeplitz {
@@ -31,7 +31,12 @@ public record Toeplitz(Param coef) implements Invertible {
 
     @Override
     public int stateCount(List<Type> ownParamTypes) {
-        return ownParamTypes.get(0).shape().dim(0) - 1;
+        return BandedSteps.stateCount(ownParamTypes.get(0).shape().dim(0));
+    }
+
+    @Override
+    public List<Integer> stateRows(List<Type> ownParamTypes) {
+        return BandedSteps.stateRows(ownParamTypes.get(0).shape().dim(0));
     }
 
     @Override

@@ -53,7 +53,12 @@ public record ToeplitzInverse(Param coef, Integer columnNormalizeForN) implement
 
     @Override
     public int stateCount(List<Type> ownParamTypes) {
-        return ownParamTypes.get(0).shape().dim(0) - 1;
+        return BandedSteps.stateCount(ownParamTypes.get(0).shape().dim(0));
+    }
+
+    @Override
+    public List<Integer> stateRows(List<Type> ownParamTypes) {
+        return BandedSteps.stateRows(ownParamTypes.get(0).shape().dim(0));
     }
 
     @Override

@@ -1,0 +1,70 @@
+package dev.streamfold.ir;
+
+import java.util.List;
+
+/**
+ * A weighted sum of the rows of a ring buffer of past values, weighted by their age: for a floating {@code ring
+ * [R, s...]}, floating {@code coef [m]} (each weight rounded to the ring's dtype) and the step index {@code t} (i32 scalar), the row {@code r}
+ * was written {@code a(r) = floorMod(t - 1 - r, R)} steps before the newest one ({@link RingPush} at step
+ * {@code t - 1} wrote row {@code floorMod(t - 1, R)}), and the result is {@code sum over r = 0 .. R-1 of
+ * coef[first + a(r)] * ring[r]}, summed from 0 in the order of {@code r} with each term fused ({@code acc =
+ * fma(w, ring[r], acc)}, one rounding per row). Needs {@code m >= first + R}.
+ */
+public record RingDot(int first) implements Op {
+    public RingDot {
+        if (first < 0) {
+            throw new IllegalArgumentException("ring_dot first must be >= 0, got " + first);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "ring_dot";
+    }
+
+    @Override
+    public List<Type> outTypes(List<Type> ins) {
+        Op.arity(this, ins, 3);
+        Type ring = ins.get(0);
+        Type coef = ins.get(1);
+        Type t = ins.get(2);
+        if (ring.rank() < 1 || ring.shape().dim(0) < 1 || !ring.dtype().isFloating()) {
+            throw new IllegalArgumentException("ring_dot needs a floating ring of at least one row, got " + ring);
+        }
+        if (coef.rank() != 1 || !coef.dtype().isFloating()) {
+            throw new IllegalArgumentException("ring_dot needs 1-D floating weights, got " + coef);
+        }
+        int rows = ring.shape().dim(0);
+        if (coef.shape().dim(0) < first + rows) {
+            throw new IllegalArgumentException("ring_dot of " + rows + " rows from weight " + first + " needs at least "
+                    + (first + rows) + " weights, got " + coef);
+        }
+        if (!t.equals(Type.scalar(DType.I32))) {
+            throw new IllegalArgumentException("ring_dot needs an i32[] step index, got " + t);
+        }
+        return List.of(ring.withShape(ring.shape().dropLeading()));
+    }
+
+    // Bilinear in the ring and the weights; the step index has no tangent.
+    @Override
+    public List<Tangent> jvp(Jvp.Emitter b, List<Var> ins, List<Var> outs, List<Tangent> t) {
+        Tangent ring = t.get(0).isZero() ? t.get(0)
+                : Tangent.of(b.ringDot(((Tangent.Dense) t.get(0)).value(), ins.get(1), ins.get(2), first));
+        Tangent coef = t.get(1).isZero() ? t.get(1)
+                : Tangent.of(b.ringDot(ins.get(0), ((Tangent.Dense) t.get(1)).value(), ins.get(2), first));
+        if (ring.isZero() && coef.isZero()) {
+            return List.of(Tangent.zero(outs.get(0).type()));
+        }
+        return List.of(b.addTangents(ring, coef));
+    }
+
+    @Override
+    public String attributes() {
+        return "first=" + first;
+    }
+
+    /** The row of a ring of {@code rows} rows that step {@code t} writes: {@code floorMod(t, rows)}. */
+    public static int rowOf(long t, int rows) {
+        return (int) Math.floorMod(t, (long) rows);
+    }
+}
