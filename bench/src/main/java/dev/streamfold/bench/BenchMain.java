@@ -10,6 +10,7 @@ import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.Type;
 import dev.streamfold.ir.expr.MatrixBinder;
+import dev.streamfold.ir.strategy.ToeplitzOptimizer;
 import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StepProgram;
@@ -47,6 +48,18 @@ public final class BenchMain {
     /** The whole-scan case's slice: its three state buffers (48 MiB) do not fit in the 32 MiB L3. */
     static final long SCAN_D = 1L << 22;
 
+    /**
+     * The case of BandMF's optimal Toeplitz strategy with many bands ({@code toeplitz(coef=...)}, its rows named
+     * {@code toeplitz-B}): a ring of B - 1 past rows, every row read and one written per step.
+     */
+    static final String TOEPLITZ = "toeplitz";
+
+    /** The bands of the toeplitz case. */
+    static final int[] TOEPLITZ_BANDS = {256, 4096};
+
+    /** Elements per step of the toeplitz case: its 4095-row ring is 1 GiB of float32 state. */
+    static final long TOEPLITZ_D = 1L << 16;
+
     /** One row of the report. */
     record Row(String kase, String variant, long d, String dtype, int threads, long bytesPerStep, double nsPerStep,
             double gbps, double gbpsMin, double gbpsMax) {}
@@ -67,7 +80,7 @@ public final class BenchMain {
     }
 
     /** The cases; a run without {@code --case} measures the streaming ones (all but optimize and linalg), in this order. */
-    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", "optimize", LinalgBench.CASE);
+    static final List<String> CASES = List.of("compose3", "blt4", "noise-blt4", "scan", TOEPLITZ, "optimize", LinalgBench.CASE);
 
     /**
      * Bench options, checked before anything runs or prints: {@code size} and {@code threads} are 0
@@ -159,6 +172,14 @@ public final class BenchMain {
             long scanD = onlySize > 0 ? onlySize : quick ? 1L << 16 : SCAN_D;
             for (int threads : threadCounts) {
                 rows.addAll(scan(scanD, threads, timing));
+            }
+        }
+        if (onlyCase == null || onlyCase.equals(TOEPLITZ)) {
+            long td = onlySize > 0 ? onlySize : quick ? 1L << 12 : TOEPLITZ_D;
+            for (int bands : TOEPLITZ_BANDS) {
+                for (int threads : threadCounts) {
+                    rows.addAll(toeplitz(bands, td, threads, timing));
+                }
             }
         }
         List<Targets.Verdict> verdicts = Targets.check(rows);
@@ -253,6 +274,21 @@ public final class BenchMain {
             vs.add(new Variants.Multiply(m, x, y, d, SCAN_STEPS, threads, true));
             vs.add(new Variants.Multiply(m, x, y, d, SCAN_STEPS, threads, false));
             return measure("scan", vs, d, threads, timing);
+        }
+    }
+
+    static List<Row> toeplitz(int bands, long d, int threads, Timing timing) {
+        String coef = Arrays.stream(ToeplitzOptimizer.optimalMaxErrorStrategy(bands)).mapToObj(Double::toString)
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        StreamingMatrix m = MatrixBinder.parse("toeplitz(coef=" + coef + ")");
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = Buffers.random(arena, d, 5);
+            MemorySegment y = StreamBuffers.allocate(arena, d * 4);
+            List<Variant> vs = new ArrayList<>();
+            vs.add(new Variants.Copy(x, y, d, threads));
+            vs.add(new Variants.Kernel("fused", m, x, y, d, threads, KernelEval.VECTOR));
+            vs.add(new Variants.Kernel("fused-llvm", m, x, y, d, threads, LlvmKernels.LLVM));
+            return measure(TOEPLITZ + "-" + bands, vs, d, threads, timing);
         }
     }
 

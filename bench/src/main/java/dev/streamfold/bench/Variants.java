@@ -8,6 +8,7 @@ import dev.streamfold.ir.stream.Bindings;
 import dev.streamfold.ir.stream.ParamLayout;
 import dev.streamfold.ir.stream.StepProgram;
 import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.StepKernel;
 import dev.streamfold.runtime.StreamBuffers;
 import dev.streamfold.runtime.StreamingRunner;
 import java.lang.foreign.Arena;
@@ -88,7 +89,7 @@ final class Variants {
 
         @Override
         public long bytesPerStep() {
-            return (2 + 2L * runner.kernel().stateCount()) * d * 4;
+            return (2 + StepKernel.stateRowsMoved(runner.kernel())) * d * 4;
         }
 
         @Override
@@ -134,7 +135,7 @@ final class Variants {
         public long bytesPerStep() {
             long b = 0;
             for (StreamingRunner r : passes) {
-                b += (2 + 2L * r.kernel().stateCount()) * d * 4;
+                b += (2 + StepKernel.stateRowsMoved(r.kernel())) * d * 4;
             }
             return b;
         }
@@ -303,7 +304,7 @@ final class Variants {
 
         @Override
         public long bytesPerStep() {
-            return (2 + (wholeScan ? 0 : 2L * runner.kernel().stateCount())) * d * 4;
+            return (2 + (wholeScan ? 0 : StepKernel.stateRowsMoved(runner.kernel()))) * d * 4;
         }
 
         @Override
@@ -362,8 +363,8 @@ final class Variants {
 
         @Override
         public long bytesPerStep() {
-            int states = unfused ? runner.kernel().stateCount() : generator.runner().kernel().stateCount();
-            return ((unfused ? 3 : 1) + 2L * states) * d * 4;
+            long states = StepKernel.stateRowsMoved(unfused ? runner.kernel() : generator.runner().kernel());
+            return ((unfused ? 3 : 1) + states) * d * 4;
         }
 
         @Override

@@ -30,7 +30,7 @@ class BenchOptionsTest {
                 Arguments.of(List.of("--threads", "4097"), "bench: --threads must be an integer in [1, 4096], got '4097'"),
                 Arguments.of(List.of("--threads", "99999999999999999999"),
                         "bench: --threads must be an integer in [1, 4096], got '99999999999999999999'"),
-                Arguments.of(List.of("--case", "bogus"), "bench: unknown case 'bogus' (cases: compose3, blt4, noise-blt4, scan, optimize, linalg)"),
+                Arguments.of(List.of("--case", "bogus"), "bench: unknown case 'bogus' (cases: compose3, blt4, noise-blt4, scan, toeplitz, optimize, linalg)"),
                 Arguments.of(List.of("--case"), "bench: option --case needs a value"),
                 Arguments.of(List.of("--json", ""), "bench: --json needs a file name"),
                 Arguments.of(List.of("--quick", "--bogus"), "bench: unknown option '--bogus'"),

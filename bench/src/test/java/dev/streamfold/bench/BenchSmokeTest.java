@@ -35,7 +35,7 @@ class BenchSmokeTest {
             assertTrue((Double) r.get("ns_per_step") > 0, "row " + r);
             cases.add((String) r.get("case"));
         }
-        assertEquals(Set.of("compose3", "blt4", "noise-blt4", "scan"), cases);
+        assertEquals(Set.of("compose3", "blt4", "noise-blt4", "scan", "toeplitz-256", "toeplitz-4096"), cases);
         String report = out.toString(StandardCharsets.UTF_8);
         assertTrue(report.matches("(?s).*\\ncompose3 +fused +2\\^12 +1 .*"), report);
         assertTrue(report.contains("ms/step"), report);

@@ -218,6 +218,12 @@ final class OpTable {
                 add(rows, "take_clipped at " + idx, d, x -> new Case(new TakeClipped(),
                         List.of(Type.of(x, 4, 3), Type.scalar(DType.I32)), List.of(s, index(idx))));
             }
+            for (int t : d.isFloating() ? new int[] {0, 2, 9} : new int[0]) {
+                add(rows, "ring_dot of 3 rows at step " + t, d, x -> new Case(new RingDot(1),
+                        List.of(Type.of(x, 3, 2), Type.of(x, 5), Type.scalar(DType.I32)), List.of(s, s, index(t))));
+                add(rows, "ring_push into 3 rows at step " + t, d, x -> new Case(new RingPush(),
+                        List.of(Type.of(x, 3, 2), Type.scalar(DType.I32), Type.of(x, 2)), List.of(s, index(t), s)));
+            }
         }
         for (Reduce.Kind k : Reduce.Kind.values()) {
             for (int[] axes : List.of(new int[] {0}, new int[] {1}, new int[] {0, 1}, new int[] {})) {

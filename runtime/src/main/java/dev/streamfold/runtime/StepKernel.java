@@ -47,6 +47,18 @@ public interface StepKernel {
     void scan(long t0, int steps, double[][] params, MemorySegment x, MemorySegment y, long rowStride,
             MemorySegment[] state, long stateStride, long from, long to);
 
+    /**
+     * Slice-long rows of state a step moves to or from memory: a one-row buffer is read and written, a ring
+     * of past values has every row read and one written.
+     */
+    static long stateRowsMoved(StepKernel k) {
+        long n = 0;
+        for (int i = 0; i < k.stateCount(); i++) {
+            n += k.stateRows(i) + 1;
+        }
+        return n;
+    }
+
     /** The total number of state rows, over every buffer: what a checkpoint holds, one slice each. */
     static int totalStateRows(StepKernel k) {
         int n = 0;

@@ -143,7 +143,10 @@ final class CompileCommand {
                     .append(", \"value\": ").append(Json.quote(e.slot().param().toString())).append("}");
         }
         b.append(slots.isEmpty() ? "],\n" : "\n  ],\n");
-        b.append("  \"state_buffers\": ").append(k.stateCount()).append("\n}\n");
+        b.append("  \"state_buffers\": ").append(k.stateCount()).append(",\n");
+        b.append("  \"state_rows\": ").append(java.util.stream.IntStream.range(0, k.stateCount())
+                .mapToObj(i -> Integer.toString(k.kernel().buffers().get(k.state(i)).elements()))
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"))).append("\n}\n");
         return b.toString();
     }
 

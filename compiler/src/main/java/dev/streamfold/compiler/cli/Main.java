@@ -48,7 +48,7 @@ public final class Main {
               optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
                        [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
                                              optimize a strategy; progress on stderr, the result as JSON
-              bench [--quick] [--json FILE] [--csv] [--case compose3|blt4|noise-blt4|scan|optimize] [--size D]
+              bench [--quick] [--json FILE] [--csv] [--case compose3|blt4|noise-blt4|scan|toeplitz|optimize] [--size D]
                     [--threads K]
                                              time the kernels against copy bandwidth; the table in ms, the
                                              verdicts against the README's targets; --json FILE also writes
