@@ -79,9 +79,9 @@ entry:
   ret { float, float, float } %result2
 }
 
-; Elements [0, n) of one step; x, y and the state buffers start at the given element offsets.
+; Elements [0, n) of one step; x, y and the state buffers start at the given element offsets, row r of a state buffer r * stateStride elements further.
 ; x and y may alias; the state buffers alias nothing.
-define internal void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr noalias %state0, ptr noalias %state1, ptr noalias %state2, i64 %xAt, i64 %yAt, i64 %stateAt, i64 %n) alwaysinline {
+define internal void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr noalias %state0, ptr noalias %state1, ptr noalias %state2, i64 %stateStride, i64 %xAt, i64 %yAt, i64 %stateAt, i64 %n) alwaysinline {
 entry:
   %x.row = getelementptr inbounds float, ptr %x, i64 %xAt
   %y.row = getelementptr inbounds float, ptr %y, i64 %yAt
@@ -116,8 +116,8 @@ done:
   ret void
 }
 
-; Step t on elements [from, to).
-define void @streamfold_f32_71ef889b0aec_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, i64 %from, i64 %to) {
+; Step t on elements [from, to); row r of a state buffer starts at element r * stateStride.
+define void @streamfold_f32_71ef889b0aec_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, i64 %stateStride, i64 %from, i64 %to) {
 entry:
   %scalars = call { float, float, float } @streamfold_f32_71ef889b0aec_scalars(i64 %t, ptr %params, ptr %lens)
   %s7 = extractvalue { float, float, float } %scalars, 0
@@ -130,12 +130,12 @@ entry:
   %state2.slot = getelementptr inbounds ptr, ptr %states, i64 2
   %state2 = load ptr, ptr %state2.slot, align 8
   %n = sub i64 %to, %from
-  call void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr %state0, ptr %state1, ptr %state2, i64 %from, i64 %from, i64 %from, i64 %n)
+  call void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr %state0, ptr %state1, ptr %state2, i64 %stateStride, i64 %from, i64 %from, i64 %from, i64 %n)
   ret void
 }
 
-; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 16384 elements; row k of x and y starts at element k * rowStride.
-define void @streamfold_f32_71ef889b0aec_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, i64 %rowStride, ptr %states, i64 %from, i64 %to) {
+; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 16384 elements; row k of x and y starts at element k * rowStride, row r of a state buffer at r * stateStride.
+define void @streamfold_f32_71ef889b0aec_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, i64 %rowStride, ptr %states, i64 %stateStride, i64 %from, i64 %to) {
 entry:
   %state0.slot = getelementptr inbounds ptr, ptr %states, i64 0
   %state0 = load ptr, ptr %state0.slot, align 8
@@ -165,7 +165,7 @@ step.body:
   %s7 = extractvalue { float, float, float } %scalars, 0
   %s12 = extractvalue { float, float, float } %scalars, 1
   %s21 = extractvalue { float, float, float } %scalars, 2
-  call void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr %state0, ptr %state1, ptr %state2, i64 %row, i64 %row, i64 %block.start, i64 %block.n)
+  call void @streamfold_f32_71ef889b0aec_loop(float %s7, float %s12, float %s21, ptr %x, ptr %y, ptr %state0, ptr %state1, ptr %state2, i64 %stateStride, i64 %row, i64 %row, i64 %block.start, i64 %block.n)
   %k.next = add nuw nsw i32 %k, 1
   br label %step
 block.done:

@@ -366,7 +366,7 @@ entry:
 }
 
 ; Step t on elements [from, to), element i of x being stddev * gaussian(seed, t, coordBase + i).
-define void @streamfold_f64_04a1c2d22864_noise_step(i64 %t, ptr %params, ptr %lens, i64 %seed, double %stddev, i64 %coordBase, ptr %y, ptr %states, i64 %from, i64 %to) {
+define void @streamfold_f64_04a1c2d22864_noise_step(i64 %t, ptr %params, ptr %lens, i64 %seed, double %stddev, i64 %coordBase, ptr %y, ptr %states, i64 %stateStride, i64 %from, i64 %to) {
 entry:
   %state0.slot = getelementptr inbounds ptr, ptr %states, i64 0
   %state0 = load ptr, ptr %state0.slot, align 8

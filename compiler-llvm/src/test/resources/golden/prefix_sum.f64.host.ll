@@ -15,9 +15,9 @@
 ;   store y[%0] = %3
 source_filename = "streamfold_f64_04a1c2d22864.ll"
 
-; Elements [0, n) of one step; x, y and the state buffers start at the given element offsets.
+; Elements [0, n) of one step; x, y and the state buffers start at the given element offsets, row r of a state buffer r * stateStride elements further.
 ; x and y may alias; the state buffers alias nothing.
-define internal void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr noalias %state0, i64 %xAt, i64 %yAt, i64 %stateAt, i64 %n) alwaysinline {
+define internal void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr noalias %state0, i64 %stateStride, i64 %xAt, i64 %yAt, i64 %stateAt, i64 %n) alwaysinline {
 entry:
   %x.row = getelementptr inbounds double, ptr %x, i64 %xAt
   %y.row = getelementptr inbounds double, ptr %y, i64 %yAt
@@ -41,18 +41,18 @@ done:
   ret void
 }
 
-; Step t on elements [from, to).
-define void @streamfold_f64_04a1c2d22864_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, i64 %from, i64 %to) {
+; Step t on elements [from, to); row r of a state buffer starts at element r * stateStride.
+define void @streamfold_f64_04a1c2d22864_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, i64 %stateStride, i64 %from, i64 %to) {
 entry:
   %state0.slot = getelementptr inbounds ptr, ptr %states, i64 0
   %state0 = load ptr, ptr %state0.slot, align 8
   %n = sub i64 %to, %from
-  call void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr %state0, i64 %from, i64 %from, i64 %from, i64 %n)
+  call void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr %state0, i64 %stateStride, i64 %from, i64 %from, i64 %from, i64 %n)
   ret void
 }
 
-; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 16384 elements; row k of x and y starts at element k * rowStride.
-define void @streamfold_f64_04a1c2d22864_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, i64 %rowStride, ptr %states, i64 %from, i64 %to) {
+; Steps t0 .. t0+steps-1 on elements [from, to), in blocks of 16384 elements; row k of x and y starts at element k * rowStride, row r of a state buffer at r * stateStride.
+define void @streamfold_f64_04a1c2d22864_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, i64 %rowStride, ptr %states, i64 %stateStride, i64 %from, i64 %to) {
 entry:
   %state0.slot = getelementptr inbounds ptr, ptr %states, i64 0
   %state0 = load ptr, ptr %state0.slot, align 8
@@ -74,7 +74,7 @@ step.body:
   %t = add i64 %t0, %k.wide
   %row.start = mul i64 %k.wide, %rowStride
   %row = add i64 %row.start, %block.start
-  call void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr %state0, i64 %row, i64 %row, i64 %block.start, i64 %block.n)
+  call void @streamfold_f64_04a1c2d22864_loop(ptr %x, ptr %y, ptr %state0, i64 %stateStride, i64 %row, i64 %row, i64 %block.start, i64 %block.n)
   %k.next = add nuw nsw i32 %k, 1
   br label %step
 block.done:

@@ -90,7 +90,9 @@ class GpuBundleTest {
     void casesCoverTheOperatorTableInBothDtypesAndTheBenchKernels() throws IOException {
         List<GpuCase> cases = GpuCase.readIndex(kernels().resolve(GpuCase.INDEX));
         assertEquals(bundle.cases(), cases);
-        assertEquals(2 * ConformanceOperators.all().size() + 5, cases.size());
+        assertEquals(2 * ConformanceOperators.all().size() + 2 * GpuBundle.RINGS.size() + 5, cases.size());
+        assertEquals(2 * GpuBundle.RINGS.size(), cases.stream().filter(c -> c.stateRows().stream().anyMatch(r -> r > 1))
+                .count(), "ring cases with a state buffer of many rows");
         for (String name : List.of(GpuBench.COMPOSE3, GpuBench.DIAGONAL, GpuBench.MOMENTUM_SGD, GpuBench.PREFIX_SUM,
                 GpuBench.SCAN)) {
             assertTrue(cases.stream().anyMatch(c -> c.name().equals(name) && c.dtype() == ElementType.FLOAT32), name);

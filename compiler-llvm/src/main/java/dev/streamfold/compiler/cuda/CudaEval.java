@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * Runs a step kernel's whole-scan PTX entry on the GPU (device 0): each thread keeps its elements'
- * state in registers across all steps. Arguments follow the PTX manifest's launch order.
+ * single-row state in registers across all steps. Arguments follow the PTX manifest's launch order; a state buffer
+ * of several rows is allocated whole, its rows d elements apart, as the entry addresses them.
  */
 public final class CudaEval {
     private CudaEval() {}
@@ -66,7 +67,9 @@ public final class CudaEval {
                     args.add(yb);
                     args.add(d);
                     for (int s = 0; s < k.stateCount(); s++) {
-                        DeviceBuffer st = track(owned, DeviceBuffer.alloc(ctx, Math.max(1, d * (dtype == DType.F32 ? 4 : 8))));
+                        long rows = k.kernel().buffers().get(k.state(s)).elements();
+                        DeviceBuffer st = track(owned,
+                                DeviceBuffer.alloc(ctx, Math.max(1, rows * d * (dtype == DType.F32 ? 4 : 8))));
                         st.fill((byte) 0);
                         args.add(st);
                     }

@@ -49,6 +49,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.spi.ToolProvider;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -68,8 +69,9 @@ import java.util.stream.Stream;
  * kernels/KERNEL.sm_90.ptx, kernels/KERNEL.sm_80.ptx, kernels/KERNEL.bin ({@link GpuBatchedData})
  * </pre>
  *
- * The streaming cases are every operator of {@link ConformanceOperators#all()} in float64 and float32, then the
- * float32 kernels {@link GpuBench} times; their expected values come from the reference interpreter. The batched
+ * The streaming cases are every operator of {@link ConformanceOperators#all()} in float64 and float32, the ring
+ * kernels of {@link #RINGS} (state buffers of many rows) in both, then the float32 kernels {@link GpuBench} times;
+ * their expected values come from the reference interpreter. The batched
  * cases are the linear-algebra kernels of {@link GpuBatchedCases}; their expected values come from the kernel IR
  * evaluator.
  */
@@ -112,6 +114,17 @@ public final class GpuBundle {
             "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5]) @ diagonal([2.0, 0.5])";
     public static final String SCAN_EXPR = "prefix_sum @ momentum_sgd(momentum=0.9, learning_rates=[1.0, 0.5])";
 
+    /**
+     * Banded Toeplitz steps with {@value #RING_BANDS} bands, more than the shift form keeps: their state is one ring
+     * buffer of {@code RING_BANDS - 1} rows, read by a loop. Their cases run {@value #RING_STEPS} steps, past the
+     * point where the ring wraps.
+     */
+    public static final List<String> RINGS = List.of("toeplitz(coef=" + ringCoefficients() + ")",
+            "inverse(toeplitz(coef=" + ringCoefficients() + "))");
+
+    static final int RING_BANDS = 18;
+    static final int RING_STEPS = 33;
+
     static final String RUNTIME_JAR = "streamfold-runtime.jar";
     static final List<String> ARCHES = List.of("sm_90", "sm_80");
     private static final int[] STEPS = {9, 17, 33, 12};
@@ -121,7 +134,8 @@ public final class GpuBundle {
 
     /**
      * The bundle's cases: {@code opNN_f64} and {@code opNN_f32} for operator NN of {@link ConformanceOperators#all()},
-     * then the float32 bench kernels named in {@link GpuBench}. Sizes cycle through odd slices of 1 to 1001 elements
+     * {@code ringNN_f64} and {@code ringNN_f32} for ring kernel NN of {@link #RINGS}, then the float32 bench kernels
+     * named in {@link GpuBench}. Sizes cycle through odd slices of 1 to 1001 elements
      * and 9 to 33 steps; compose3 and the scan kernel use d = {@value #LARGE_D}.
      */
     public static List<Spec> specs() {
@@ -137,6 +151,14 @@ public final class GpuBundle {
                         large ? 9 : STEPS[j % STEPS.length], large ? LARGE_D : SMALL_D[j % SMALL_D.length], 1000 + j));
             }
         }
+        for (int i = 0; i < RINGS.size(); i++) {
+            StreamingMatrix m = MatrixBinder.parse(RINGS.get(i));
+            for (DType dtype : List.of(DType.F64, DType.F32)) {
+                int j = specs.size();
+                specs.add(new Spec(String.format("ring%02d_%s", i, dtype.shortName()), m, dtype, RING_STEPS,
+                        SMALL_D[j % SMALL_D.length], 1000 + j));
+            }
+        }
         List<String[]> bench = List.of(
                 new String[] {GpuBench.COMPOSE3, COMPOSE3_EXPR},
                 new String[] {GpuBench.DIAGONAL, "diagonal([2.0, 0.5])"},
@@ -150,6 +172,15 @@ public final class GpuBundle {
                     large ? LARGE_D : SMALL_D[j % SMALL_D.length], 1000 + j));
         }
         return List.copyOf(specs);
+    }
+
+    /** {@code 1.5} and {@code 0.3 (-0.8)^i}: a diagonally dominant band, whose inverse stays bounded. */
+    private static String ringCoefficients() {
+        List<String> c = new ArrayList<>(List.of("1.5"));
+        for (int i = 1; i < RING_BANDS; i++) {
+            c.add(Double.toString(0.3 * Math.pow(-0.8, i)));
+        }
+        return "[" + String.join(", ", c) + "]";
     }
 
     /** The checked columns of a slice of d elements: all of them up to 2048, else both ends and a stride between. */
@@ -266,8 +297,10 @@ public final class GpuBundle {
                 writeText(dir.resolve(s.name() + "." + arch + ".ptx"), PtxCompiler.ptx(k, description, arch), false);
             }
             data.write(dir.resolve(s.name() + ".bin"));
+            List<Integer> stateRows = IntStream.range(0, k.stateCount())
+                    .mapToObj(b -> k.kernel().buffers().get(k.state(b)).elements()).toList();
             cases.add(new GpuCase(s.name(), elementType(s.dtype()), entry + "_step", entry + "_scan",
-                    Arrays.stream(data.params()).map(p -> p.length).toList(), k.stateCount(), s.steps(),
+                    Arrays.stream(data.params()).map(p -> p.length).toList(), stateRows, s.steps(),
                     s.d(), s.name() + ".bin", s.name() + ".sm_90.ptx", s.name() + ".sm_80.ptx", description));
         }
         GpuCase.writeIndex(dir.resolve(GpuCase.INDEX), cases);

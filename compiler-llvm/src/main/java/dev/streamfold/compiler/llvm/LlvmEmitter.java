@@ -5,12 +5,14 @@ import dev.streamfold.compiler.kir.KType;
 import dev.streamfold.compiler.kir.KValue;
 import dev.streamfold.compiler.kir.KirPrinter;
 import dev.streamfold.compiler.kir.KirVerifier;
+import dev.streamfold.compiler.kir.KirWalk;
 import dev.streamfold.compiler.lower.StepKir;
 import dev.streamfold.compiler.vector.VectorStepBackend;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,26 +28,41 @@ import java.util.TreeSet;
  * {@code NAME_scalars} function; lane values once per element in the element loop. {@code exp}, {@code log} and
  * {@code pow} are computed in double (the lowering widens float32 operands and rounds once, as the Vector API backend
  * does). Those three call the C library, which may differ from Java's {@code Math} in the last place; {@code pow}
- * follows Java's special cases.
+ * follows Java's special cases. Integer division and remainder by zero give 0 and {@code MIN / -1} wraps, as
+ * {@link dev.streamfold.compiler.kir.KirEvaluator} defines them.
+ *
+ * <p>A {@link KInstr.Loop} is basic blocks with phi nodes for its index and carried values. A loop that computes only
+ * uniform values belongs to the scalars function; any other is rendered inside the per-element code, where the
+ * uniform instructions of its body (integer index arithmetic, parameter reads) are computed inline for every element,
+ * and so is every uniform instruction that reads what such a loop computes.
+ *
+ * <p>A state buffer may have several rows ({@link dev.streamfold.compiler.kir.KBuffer#elements()} of them, e.g. a
+ * ring of past values): row {@code r} of element {@code i} is at element {@code r * stateStride + i} of the buffer,
+ * and lane loads and stores may address it at any uniform row. x, y and single-row state buffers are accessed at
+ * element 0 only.
  *
  * <p>The host form (this class) exports two C-ABI functions per kernel, for {@link LlvmHostKernel}:
  *
  * <pre>
- * void NAME_step(i64 t, ptr params, ptr lens, ptr x, ptr y, ptr states, i64 from, i64 to)
- * void NAME_scan(i64 t0, i32 steps, ptr params, ptr lens, ptr x, ptr y, i64 rowStride, ptr states, i64 from, i64 to)
+ * void NAME_step(i64 t, ptr params, ptr lens, ptr x, ptr y, ptr states, i64 stateStride, i64 from, i64 to)
+ * void NAME_scan(i64 t0, i32 steps, ptr params, ptr lens, ptr x, ptr y, i64 rowStride, ptr states,
+ *                i64 stateStride, i64 from, i64 to)
  * </pre>
  *
  * where {@code params} points to {@code paramCount} pointers to float64 arrays, {@code lens} to their
- * {@code paramCount} lengths (i64), and {@code states} to {@code stateCount} state buffer pointers. x and y may
- * alias each other; state buffers alias neither them nor each other. The scan walks {@code [from, to)} in blocks of
+ * {@code paramCount} lengths (i64), and {@code states} to {@code stateCount} state buffer pointers; row {@code r} of
+ * a state buffer starts at element {@code r * stateStride} (unused for single-row buffers). x and y may alias each
+ * other; state buffers alias neither them nor each other. The scan walks {@code [from, to)} in blocks of
  * {@link VectorStepBackend#SCAN_BLOCK} elements and runs every step on a block before the next, like the Vector API
- * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes.
+ * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes; one with a loop inside is
+ * vectorized only where LLVM unrolls that loop completely (a ring of a few dozen rows), else it runs element by
+ * element.
  *
  * <p>{@link #hostNoise} renders, in a module of its own ({@code NAME_noise.ll}), the entry point that draws x itself:
  *
  * <pre>
  * void NAME_noise_step(i64 t, ptr params, ptr lens, i64 seed, double stddev, i64 coordBase, ptr y, ptr states,
- *                      i64 from, i64 to)
+ *                      i64 stateStride, i64 from, i64 to)
  * </pre>
  *
  * equal bit for bit to {@code NAME_step} with element i of x set to {@code stddev * z(seed, t, coordBase + i)}, z
@@ -64,14 +81,25 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected final String description;
     protected final String type;
     protected final int bytes;
-    /** Uniform instructions other than constants, in program order: the scalars function's body. */
+    /**
+     * Uniform instructions other than constants, in program order: the scalars function's body (loops that compute
+     * only uniform values included).
+     */
     private final List<KInstr> uniform = new ArrayList<>();
-    /** Lane instructions and stores, in program order: the element loop's body. */
+    /**
+     * Lane instructions, stores, the loops that carry lane values and the uniform instructions that read what those
+     * loops compute, in program order: the element loop's body.
+     */
     private final List<KInstr> lanes = new ArrayList<>();
-    /** The literal of each constant, by value id. */
+    /** The literal of each constant, by value id (constants of loop bodies included). */
     private final Map<Integer, String> constants = new HashMap<>();
     /** Uniform values the element loop reads, in order of first use: the scalars function's results. */
     protected final List<KValue> splatted;
+    /**
+     * Whether the element loop computes uniform values of its own (in loop bodies): it then needs the step index and
+     * the parameter arrays.
+     */
+    protected final boolean elementScalars;
     /** Which entry points the module exports. */
     protected final Entries entries;
     private final Set<String> declarations = new TreeSet<>();
@@ -93,52 +121,145 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         this.entries = entries;
         this.type = k.dtype() == DType.F32 ? "float" : "double";
         this.bytes = k.dtype() == DType.F32 ? 4 : 8;
-        Set<KValue> s = new LinkedHashSet<>();
-        for (KInstr i : k.kernel().body()) {
+        KirWalk.forEach(k.kernel().body(), i -> {
             switch (i) {
                 case KInstr.ConstF c -> constants.put(c.dst().id(), floatConstant(c.dst().type(), c.value()));
                 case KInstr.ConstI c -> constants.put(c.dst().id(), intConstant(c.dst().type(), c.value()));
-                case KInstr.Loop l -> throw new IllegalArgumentException("kernel " + k.kernel().name()
-                        + ": a streaming step has no loops");
-                case KInstr.Store st -> {
-                    requireElementZero(i, st.index());
-                    splat(s, st.value());
-                    lanes.add(i);
-                }
-                case KInstr.Load l -> {
-                    if (l.dst().lane()) {
-                        requireElementZero(i, l.index());
-                        lanes.add(i);
-                    } else {
+                case KInstr.Arg _, KInstr.Length _, KInstr.Load _, KInstr.Store _, KInstr.Unary _,
+                        KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _,
+                        KInstr.Loop _ -> {}
+            }
+        });
+        // Uniform values of the scalars function, and those the element loop computes itself.
+        Set<Integer> scalars = new HashSet<>();
+        Set<Integer> perElement = new HashSet<>();
+        Set<KValue> s = new LinkedHashSet<>();
+        for (KInstr i : k.kernel().body()) {
+            switch (i) {
+                case KInstr.ConstF _, KInstr.ConstI _ -> {}
+                case KInstr.Loop l -> {
+                    boolean[] readsPerElement = {false};
+                    KirWalk.forEach(List.of(l), j -> readsPerElement[0] |= loopOperands(j).stream()
+                            .anyMatch(v -> perElement.contains(v.id())));
+                    if (computesUniformOnly(l) && !readsPerElement[0]) {
                         uniform.add(i);
+                        l.results().forEach(r -> scalars.add(r.id()));
+                    } else {
+                        checkLaneLoop(l.body());
+                        KirWalk.forEach(List.of(l), j -> loopOperands(j).forEach(v -> splat(s, scalars, v)));
+                        lanes.add(i);
+                        l.results().forEach(r -> perElement.add(r.id()));
                     }
                 }
-                case KInstr.Arg _, KInstr.Length _, KInstr.Unary _, KInstr.Binary _, KInstr.Fma _, KInstr.Compare _,
-                        KInstr.Select _, KInstr.Convert _ -> {
-                    if (i.dst().lane()) {
-                        i.operands().forEach(v -> splat(s, v));
+                case KInstr.Store st -> {
+                    requireIndex(i, st.buffer(), st.index());
+                    splat(s, scalars, st.index());
+                    splat(s, scalars, st.value());
+                    lanes.add(i);
+                }
+                case KInstr.Arg _, KInstr.Length _, KInstr.Load _, KInstr.Unary _, KInstr.Binary _, KInstr.Fma _,
+                        KInstr.Compare _, KInstr.Select _, KInstr.Convert _ -> {
+                    if (i instanceof KInstr.Load l && l.dst().lane()) {
+                        requireIndex(i, l.buffer(), l.index());
+                    }
+                    if (i.dst().lane() || i.operands().stream().anyMatch(v -> perElement.contains(v.id()))) {
+                        i.operands().forEach(v -> splat(s, scalars, v));
                         lanes.add(i);
+                        if (!i.dst().lane()) {
+                            perElement.add(i.dst().id());
+                        }
                     } else {
                         uniform.add(i);
+                        scalars.add(i.dst().id());
                     }
                 }
             }
         }
         this.splatted = List.copyOf(s);
+        boolean[] own = {false};
+        KirWalk.forEach(lanes, i -> own[0] |= i.dst() != null && !i.dst().lane()
+                && !(i instanceof KInstr.ConstF || i instanceof KInstr.ConstI));
+        this.elementScalars = own[0];
+    }
+
+    /** Whether {@code l} computes uniform values only: no store, no lane value in its body or carried. */
+    private static boolean computesUniformOnly(KInstr.Loop l) {
+        boolean[] uniformOnly = {l.params().stream().noneMatch(KValue::lane)};
+        KirWalk.forEach(l.body(), i -> {
+            switch (i) {
+                case KInstr.Store _ -> uniformOnly[0] = false;
+                case KInstr.Loop inner -> uniformOnly[0] &= inner.params().stream().noneMatch(KValue::lane);
+                case KInstr.ConstF _, KInstr.ConstI _, KInstr.Arg _, KInstr.Length _, KInstr.Load _, KInstr.Unary _,
+                        KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _ ->
+                        uniformOnly[0] &= !i.dst().lane();
+            }
+        });
+        return uniformOnly[0];
+    }
+
+    /** Checks the accesses of a loop body rendered per element: stores into single-row state stay outside loops. */
+    private void checkLaneLoop(List<KInstr> body) {
+        KirWalk.forEach(body, i -> {
+            switch (i) {
+                case KInstr.Store st -> {
+                    int state = k.stateOfBuffer(st.buffer());
+                    if (state >= 0 && rows(state) == 1) {
+                        throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + i
+                                + " stores into a single-row state buffer inside a loop");
+                    }
+                    requireIndex(i, st.buffer(), st.index());
+                }
+                case KInstr.Load l -> {
+                    if (l.dst().lane()) {
+                        requireIndex(i, l.buffer(), l.index());
+                    }
+                }
+                case KInstr.ConstF _, KInstr.ConstI _, KInstr.Arg _, KInstr.Length _, KInstr.Unary _,
+                        KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _,
+                        KInstr.Loop _ -> {}
+            }
+        });
+    }
+
+    /** What an instruction of a loop reads: its operands, and a loop's yields. */
+    private static List<KValue> loopOperands(KInstr i) {
+        if (i instanceof KInstr.Loop l) {
+            List<KValue> v = new ArrayList<>(l.inits());
+            v.addAll(l.yields());
+            return v;
+        }
+        return i.operands();
     }
 
     /** Adds {@code v} to the splatted values when it is a uniform value the scalars function computes. */
-    private void splat(Set<KValue> s, KValue v) {
-        if (!v.lane() && !constants.containsKey(v.id())) {
+    private void splat(Set<KValue> s, Set<Integer> scalars, KValue v) {
+        if (!v.lane() && !constants.containsKey(v.id()) && scalars.contains(v.id())) {
             s.add(v);
         }
     }
 
-    /** Batched buffers of a step hold one element per item: every lane access is at element 0. */
-    private void requireElementZero(KInstr i, KValue index) {
+    /** Rows of state buffer {@code state}. */
+    protected final int rows(int state) {
+        return k.kernel().buffers().get(k.state(state)).elements();
+    }
+
+    /** Whether state buffer {@code state} has more than one row. */
+    protected final boolean multiRow(int state) {
+        return rows(state) > 1;
+    }
+
+    /**
+     * A lane access of {@code buffer} at {@code index}: batched buffers of a step hold one element per item, so x, y
+     * and single-row state buffers are accessed at element 0; a multi-row state buffer at any uniform row.
+     */
+    private void requireIndex(KInstr i, int buffer, KValue index) {
+        int state = k.stateOfBuffer(buffer);
+        if (state >= 0 && multiRow(state)) {
+            return;
+        }
         if (!"0".equals(constants.get(index.id()))) {
             throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + i
-                    + " must access element 0 (a step's x, y and state hold one element per item)");
+                    + " must access element 0 (a step's x, y and single-row state buffers hold one element per item)");
         }
     }
 
@@ -253,10 +374,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         Fn f = new Fn();
         f.comment("Step t on elements [from, to), element i of x being stddev * gaussian(seed, t, coordBase + i).");
         f.open("define void @" + name + "_noise_step(i64 %t, ptr %params, ptr %lens, i64 %seed, double %stddev, "
-                + "i64 %coordBase, ptr %y, ptr %states, i64 %from, i64 %to) {");
+                + "i64 %coordBase, ptr %y, ptr %states, i64 %stateStride, i64 %from, i64 %to) {");
         f.label("entry");
         callScalars(f, "%t");
         loadStates(f);
+        loadElementParams(f);
         String scale = "%stddev";
         if (bytes == 4) {
             f.line("%stddev.f32 = fptrunc double %stddev to float");
@@ -265,11 +387,12 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line("%nonempty = icmp slt i64 %from, %to");
         f.line("br i1 %nonempty, label %loop, label %done");
         f.label("loop");
-        f.line("%i = phi i64 [ %from, %entry ], [ %i.next, %loop ]");
+        int phi = f.reserve(1);
         drawNoise(f, "%t", scale);
-        elementAddresses(f, null, "%y", "%i", "%state#", "%i");
+        elementAddresses(f, null, "%y", "%i", "%state#", "%i", "%stateStride");
         body(f, false);
         f.line("%i.next = add nsw i64 %i, 1");
+        f.fill(phi, "%i = phi i64 [ %from, %entry ], [ %i.next, %" + f.block + " ]");
         f.line("%more = icmp slt i64 %i.next, %to");
         f.line("br i1 %more, label %loop, label %done");
         f.label("done");
@@ -291,6 +414,9 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     private String hostLoop() {
         List<String> args = new ArrayList<>();
+        if (elementScalars) {
+            args.addAll(List.of("i64 %t", "ptr %params", "ptr %lens"));
+        }
         for (KValue s : splatted) {
             args.add(llvmType(s.type()) + " %s" + s.id());
         }
@@ -299,12 +425,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         for (int b = 0; b < k.stateCount(); b++) {
             args.add("ptr noalias %state" + b);
         }
-        args.addAll(List.of("i64 %xAt", "i64 %yAt", "i64 %stateAt", "i64 %n"));
+        args.addAll(List.of("i64 %stateStride", "i64 %xAt", "i64 %yAt", "i64 %stateAt", "i64 %n"));
         Fn f = new Fn();
-        f.comment("Elements [0, n) of one step; x, y and the state buffers start at the given element offsets.");
+        f.comment("Elements [0, n) of one step; x, y and the state buffers start at the given element offsets, row r of a"
+                + " state buffer r * stateStride elements further.");
         f.comment("x and y may alias; the state buffers alias nothing.");
         f.open("define internal void @" + name + "_loop(" + String.join(", ", args) + ") alwaysinline {");
         f.label("entry");
+        loadElementParams(f);
         f.line("%x.row = getelementptr inbounds " + type + ", ptr %x, i64 %xAt");
         f.line("%y.row = getelementptr inbounds " + type + ", ptr %y, i64 %yAt");
         for (int b = 0; b < k.stateCount(); b++) {
@@ -313,13 +441,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line("%nonempty = icmp sgt i64 %n, 0");
         f.line("br i1 %nonempty, label %loop, label %done");
         f.label("loop");
-        f.line("%i = phi i64 [ 0, %entry ], [ %i.next, %loop ]");
-        elementAddresses(f, "%x.row", "%y.row", "%i", "%state#.row", "%i");
+        int phi = f.reserve(1);
+        elementAddresses(f, "%x.row", "%y.row", "%i", "%state#.row", "%i", "%stateStride");
         for (KValue s : splatted) {
             f.operands.put(s.id(), "%s" + s.id());
         }
         body(f, false);
         f.line("%i.next = add nuw nsw i64 %i, 1");
+        f.fill(phi, "%i = phi i64 [ 0, %entry ], [ %i.next, %" + f.block + " ]");
         f.line("%more = icmp slt i64 %i.next, %n");
         f.line("br i1 %more, label %loop, label %done");
         f.label("done");
@@ -329,14 +458,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     private String hostStep() {
         Fn f = new Fn();
-        f.comment("Step t on elements [from, to).");
-        f.open("define void @" + name + "_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, i64 %from, "
-                + "i64 %to) {");
+        f.comment("Step t on elements [from, to); row r of a state buffer starts at element r * stateStride.");
+        f.open("define void @" + name + "_step(i64 %t, ptr %params, ptr %lens, ptr %x, ptr %y, ptr %states, "
+                + "i64 %stateStride, i64 %from, i64 %to) {");
         f.label("entry");
         callScalars(f, "%t");
         loadStates(f);
         f.line("%n = sub i64 %to, %from");
-        callLoop(f, "%from", "%from", "%from", "%n");
+        callLoop(f, "%t", "%from", "%from", "%from", "%n");
         f.line("ret void");
         return f.close();
     }
@@ -344,9 +473,10 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     private String hostScan() {
         Fn f = new Fn();
         f.comment("Steps t0 .. t0+steps-1 on elements [from, to), in blocks of " + VectorStepBackend.SCAN_BLOCK
-                + " elements; row k of x and y starts at element k * rowStride.");
+                + " elements; row k of x and y starts at element k * rowStride, row r of a state buffer at r * "
+                + "stateStride.");
         f.open("define void @" + name + "_scan(i64 %t0, i32 %steps, ptr %params, ptr %lens, ptr %x, ptr %y, "
-                + "i64 %rowStride, ptr %states, i64 %from, i64 %to) {");
+                + "i64 %rowStride, ptr %states, i64 %stateStride, i64 %from, i64 %to) {");
         f.label("entry");
         loadStates(f);
         f.line("br label %block");
@@ -369,7 +499,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.line("%row.start = mul i64 %k.wide, %rowStride");
         f.line("%row = add i64 %row.start, %block.start");
         callScalars(f, "%t");
-        callLoop(f, "%row", "%row", "%block.start", "%block.n");
+        callLoop(f, "%t", "%row", "%row", "%block.start", "%block.n");
         f.line("%k.next = add nuw nsw i32 %k, 1");
         f.line("br label %step");
         f.label("block.done");
@@ -387,8 +517,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         }
     }
 
-    private void callLoop(Fn f, String xAt, String yAt, String stateAt, String n) {
+    private void callLoop(Fn f, String t, String xAt, String yAt, String stateAt, String n) {
         List<String> a = new ArrayList<>();
+        if (elementScalars) {
+            a.addAll(List.of("i64 " + t, "ptr %params", "ptr %lens"));
+        }
         for (KValue s : splatted) {
             a.add(llvmType(s.type()) + " %s" + s.id());
         }
@@ -397,6 +530,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         for (int b = 0; b < k.stateCount(); b++) {
             a.add("ptr %state" + b);
         }
+        a.add("i64 %stateStride");
         a.add("i64 " + xAt);
         a.add("i64 " + yAt);
         a.add("i64 " + stateAt);
@@ -424,7 +558,10 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                 + ") alwaysinline {");
         f.label("entry");
         for (KInstr i : uniform) {
-            scalar(f, i);
+            if (i instanceof KInstr.Loop l) {
+                loadParams(f, l.body());
+            }
+            instruction(f, i, false);
         }
         String agg = "poison";
         for (int i = 0; i < splatted.size(); i++) {
@@ -455,13 +592,42 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     }
 
     /**
-     * Defines {@code %x.i}, {@code %y.i} and {@code %stateB.i}: the addresses of the current element.
+     * Defines, where the element loop computes uniform values of its own, the parameter arrays (and lengths) they
+     * read; written in a block that dominates the element loop.
+     */
+    protected final void loadElementParams(Fn f) {
+        if (elementScalars) {
+            loadParams(f, lanes);
+        }
+    }
+
+    /** Defines the parameter arrays (and lengths) that the uniform instructions of {@code body} read. */
+    private void loadParams(Fn f, List<KInstr> body) {
+        KirWalk.forEach(body, i -> {
+            switch (i) {
+                case KInstr.Length l -> loadParam(f, param(i, l.buffer()), true);
+                case KInstr.Load l -> {
+                    if (!l.dst().lane()) {
+                        loadParam(f, param(i, l.buffer()), false);
+                    }
+                }
+                case KInstr.ConstF _, KInstr.ConstI _, KInstr.Arg _, KInstr.Store _, KInstr.Unary _,
+                        KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _,
+                        KInstr.Loop _ -> {}
+            }
+        });
+    }
+
+    /**
+     * Defines {@code %x.i}, {@code %y.i} and {@code %stateB.i}: the addresses of the current element (of row 0 of a
+     * state buffer).
      *
      * @param x the base of x, or null where x is not in memory
      * @param statePattern the state buffer's base with {@code #} for its index, or null for states in registers
+     * @param stateStride the elements from one row of a state buffer to the next
      */
     protected final void elementAddresses(Fn f, String x, String y, String xyIndex, String statePattern,
-            String stateIndex) {
+            String stateIndex, String stateStride) {
         String p = pointer();
         if (x != null) {
             f.line("%x.i = getelementptr inbounds " + type + ", " + p + " " + x + ", i64 " + xyIndex);
@@ -471,60 +637,145 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             f.line("%state" + b + ".i = getelementptr inbounds " + type + ", " + p + " "
                     + statePattern.replace("#", Integer.toString(b)) + ", i64 " + stateIndex);
         }
+        f.stateStride = stateStride;
     }
 
     /**
-     * The per-element instructions. With {@code statesInRegisters}, {@code load stateB} reads {@code %stateB.cur} and
-     * {@code store stateB} records its value in {@link Fn#nextState} instead of touching memory.
+     * The per-element instructions. With {@code statesInRegisters}, {@code load stateB} of a single-row state buffer
+     * reads {@code %stateB.cur} and {@code store stateB} records its value in {@link Fn#nextState} instead of touching
+     * memory; multi-row state buffers are always read and written in memory, at {@code %stateB.i}.
      */
     protected final void body(Fn f, boolean statesInRegisters) {
-        String p = pointer();
         for (KInstr i : lanes) {
-            switch (i) {
-                case KInstr.Load l -> {
-                    String v = "%v" + l.dst().id();
-                    int state = k.stateOfBuffer(l.buffer());
-                    if (l.buffer() == StepKir.X) {
-                        if (f.input != null) {
-                            f.operands.put(l.dst().id(), f.input);
-                        } else {
-                            f.define(l.dst().id(), v + " = load " + type + ", " + p + " %x.i, align " + bytes);
-                        }
-                    } else if (state >= 0) {
-                        if (statesInRegisters) {
-                            f.operands.put(l.dst().id(), "%state" + state + ".cur");
-                        } else {
-                            f.define(l.dst().id(), v + " = load " + type + ", " + p + " %state" + state + ".i, align "
-                                    + bytes);
-                        }
-                    } else {
-                        throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + i
-                                + " reads a buffer that is neither x nor a state buffer");
-                    }
-                }
-                case KInstr.Store st -> {
-                    int state = k.stateOfBuffer(st.buffer());
-                    String value = op(f, st.value());
-                    if (st.buffer() == StepKir.Y) {
-                        f.line("store " + type + " " + value + ", " + p + " %y.i, align " + bytes);
-                    } else if (state >= 0 && statesInRegisters) {
-                        f.nextState.put(state, value);
-                    } else if (state >= 0) {
-                        f.line("store " + type + " " + value + ", " + p + " %state" + state + ".i, align " + bytes);
-                    } else {
-                        throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + i
-                                + " writes a buffer that is neither y nor a state buffer");
-                    }
-                }
-                case KInstr.ConstF _, KInstr.ConstI _, KInstr.Arg _, KInstr.Length _, KInstr.Loop _ ->
-                        throw new IllegalStateException("uniform instruction " + i + " in the element loop");
-                case KInstr.Unary _, KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _,
-                        KInstr.Convert _ -> compute(f, i);
-            }
+            instruction(f, i, statesInRegisters);
         }
     }
 
-    /** One uniform instruction of the scalars function. */
+    /** One instruction, of the scalars function or of the element loop. */
+    private void instruction(Fn f, KInstr i, boolean statesInRegisters) {
+        switch (i) {
+            case KInstr.ConstF _, KInstr.ConstI _ -> {}
+            case KInstr.Load l -> {
+                if (l.dst().lane()) {
+                    laneLoad(f, l, statesInRegisters);
+                } else {
+                    scalar(f, i);
+                }
+            }
+            case KInstr.Store st -> store(f, st, statesInRegisters);
+            case KInstr.Loop l -> loop(f, l, statesInRegisters);
+            case KInstr.Arg _, KInstr.Length _ -> scalar(f, i);
+            case KInstr.Unary _, KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _ ->
+                    compute(f, i);
+        }
+    }
+
+    private void laneLoad(Fn f, KInstr.Load l, boolean statesInRegisters) {
+        String p = pointer();
+        String v = "%v" + l.dst().id();
+        int state = k.stateOfBuffer(l.buffer());
+        if (l.buffer() == StepKir.X) {
+            if (f.input != null) {
+                f.operands.put(l.dst().id(), f.input);
+            } else {
+                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %x.i, align " + bytes);
+            }
+        } else if (state >= 0 && multiRow(state)) {
+            String at = rowAddress(f, v, state, l.index());
+            f.define(l.dst().id(), v + " = load " + type + ", " + p + " " + at + ", align " + bytes);
+        } else if (state >= 0) {
+            if (statesInRegisters) {
+                f.operands.put(l.dst().id(), "%state" + state + ".cur");
+            } else {
+                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %state" + state + ".i, align " + bytes);
+            }
+        } else {
+            throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + l
+                    + " reads a buffer that is neither x nor a state buffer");
+        }
+    }
+
+    private void store(Fn f, KInstr.Store st, boolean statesInRegisters) {
+        String p = pointer();
+        int state = k.stateOfBuffer(st.buffer());
+        String value = op(f, st.value());
+        if (st.buffer() == StepKir.Y) {
+            f.line("store " + type + " " + value + ", " + p + " %y.i, align " + bytes);
+        } else if (state >= 0 && multiRow(state)) {
+            String at = rowAddress(f, "%store" + f.stores++, state, st.index());
+            f.line("store " + type + " " + value + ", " + p + " " + at + ", align " + bytes);
+        } else if (state >= 0 && statesInRegisters) {
+            f.nextState.put(state, value);
+        } else if (state >= 0) {
+            f.line("store " + type + " " + value + ", " + p + " %state" + state + ".i, align " + bytes);
+        } else {
+            throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + st
+                    + " writes a buffer that is neither y nor a state buffer");
+        }
+    }
+
+    /**
+     * The address of the current element in row {@code row} of the multi-row state buffer {@code state}:
+     * {@code %stateB.i + row * stateStride}. Writes the instructions, named after {@code prefix}; returns the pointer.
+     */
+    private String rowAddress(Fn f, String prefix, int state, KValue row) {
+        String base = "%state" + state + ".i";
+        String r = constants.get(row.id());
+        if ("0".equals(r)) {
+            return base;
+        }
+        if (r == null) {
+            r = op(f, row);
+            if (row.type() == KType.I32) {
+                f.line(prefix + ".row = sext i32 " + r + " to i64");
+                r = prefix + ".row";
+            }
+        }
+        f.line(prefix + ".offset = mul nsw i64 " + r + ", " + f.stateStride);
+        f.line(prefix + ".at = getelementptr inbounds " + type + ", " + pointer() + " " + base + ", i64 " + prefix
+                + ".offset");
+        return prefix + ".at";
+    }
+
+    /**
+     * A loop: a header with a phi node for the index and one for each carried value, the body, a latch that
+     * increments the index; after the loop its results are the header's carried values.
+     */
+    private void loop(Fn f, KInstr.Loop l, boolean statesInRegisters) {
+        String head = "for" + f.loops++;
+        String pre = f.block;
+        String it = llvmType(l.index().type());
+        f.line("br label %" + head);
+        f.label(head);
+        String index = "%v" + l.index().id();
+        f.operands.put(l.index().id(), index);
+        int phis = f.reserve(1 + l.params().size());
+        for (KValue p : l.params()) {
+            f.operands.put(p.id(), "%v" + p.id());
+        }
+        f.line("%" + head + ".go = icmp slt " + it + " " + index + ", " + l.end());
+        f.line("br i1 %" + head + ".go, label %" + head + ".body, label %" + head + ".exit");
+        f.label(head + ".body");
+        for (KInstr i : l.body()) {
+            instruction(f, i, statesInRegisters);
+        }
+        f.line("%" + head + ".next = add nsw " + it + " " + index + ", 1");
+        f.line("br label %" + head);
+        String latch = f.block;
+        f.fill(phis, index + " = phi " + it + " [ " + l.start() + ", %" + pre + " ], [ %" + head + ".next, %" + latch
+                + " ]");
+        for (int j = 0; j < l.params().size(); j++) {
+            KValue p = l.params().get(j);
+            f.fill(phis + 1 + j, "%v" + p.id() + " = phi " + llvmType(p.type()) + " [ " + op(f, l.inits().get(j))
+                    + ", %" + pre + " ], [ " + op(f, l.yields().get(j)) + ", %" + latch + " ]");
+        }
+        f.label(head + ".exit");
+        for (int j = 0; j < l.results().size(); j++) {
+            f.operands.put(l.results().get(j).id(), "%v" + l.params().get(j).id());
+        }
+    }
+
+    /** One uniform instruction that reads the step index or a parameter. */
     private void scalar(Fn f, KInstr i) {
         String p = pointer();
         switch (i) {
@@ -554,10 +805,9 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                 f.line(v + ".addr = getelementptr inbounds double, " + p + " %param" + q + ", i64 " + index);
                 f.define(l.dst().id(), v + " = load double, " + p + " " + v + ".addr, align 8");
             }
-            case KInstr.ConstF _, KInstr.ConstI _, KInstr.Store _, KInstr.Loop _ ->
-                    throw new IllegalStateException(i + " in the scalars function");
-            case KInstr.Unary _, KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _,
-                    KInstr.Convert _ -> compute(f, i);
+            case KInstr.ConstF _, KInstr.ConstI _, KInstr.Store _, KInstr.Loop _, KInstr.Unary _, KInstr.Binary _,
+                    KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _ ->
+                    throw new IllegalStateException(i + " reads neither the step index nor a parameter");
         }
     }
 
@@ -650,8 +900,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                         + b + ")";
                 case MAX -> "call " + t + " " + intIntrinsic("smax", t, t + ", " + t) + "(" + t + " " + a + ", " + t + " "
                         + b + ")";
-                case DIV, REM -> throw new IllegalArgumentException("kernel " + k.kernel().name()
-                        + ": a streaming step has no integer " + bin.kind().name().toLowerCase(Locale.ROOT));
+                case DIV, REM -> LlvmIntegerDivision.render(bin.kind(), t, "i1", "%v" + bin.dst().id(), a, b, x -> x,
+                        f::line);
                 case POW -> throw new IllegalStateException("pow of integers");
             };
         } else {
@@ -817,29 +1067,56 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         };
     }
 
-    /** A function being written: its text, the operand text of each kernel value, and the state carried on. */
+    /**
+     * A function being written: its lines, the operand text of each kernel value, the block being written and the
+     * state carried on.
+     */
     protected static final class Fn {
-        private final StringBuilder text = new StringBuilder();
+        private final List<String> lines = new ArrayList<>();
         final Map<Integer, String> operands = new HashMap<>();
         final Map<Integer, String> nextState = new HashMap<>();
         final Set<String> defined = new LinkedHashSet<>();
         /** The value {@code load x} reads, or null to load it from {@code %x.i}. */
         String input;
+        /** The label of the block being written. */
+        String block;
+        /** The elements from one row of a multi-row state buffer to the next, as an i64 operand. */
+        String stateStride;
+        /** Loops and row stores written so far, which name their blocks and values. */
+        int loops;
+        int stores;
 
         void comment(String c) {
-            text.append("; ").append(c).append('\n');
+            lines.add("; " + c);
         }
 
         void open(String signature) {
-            text.append(signature).append('\n');
+            lines.add(signature);
         }
 
         void label(String l) {
-            text.append(l).append(":\n");
+            lines.add(l + ":");
+            block = l;
         }
 
         void line(String instruction) {
-            text.append("  ").append(instruction).append('\n');
+            lines.add("  " + instruction);
+        }
+
+        /** Keeps room for {@code count} instructions here, written later by {@link #fill} (phi nodes). */
+        int reserve(int count) {
+            int at = lines.size();
+            for (int i = 0; i < count; i++) {
+                lines.add(null);
+            }
+            return at;
+        }
+
+        void fill(int at, String instruction) {
+            if (lines.get(at) != null) {
+                throw new IllegalStateException("line " + at + " is written");
+            }
+            lines.set(at, "  " + instruction);
         }
 
         /** Writes an instruction defining {@code %vID}. */
@@ -856,12 +1133,20 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             return o;
         }
 
-        /** Appends another function part's text (its values stay its own). */
+        /** Appends another function part's lines (its values stay its own); the block is the part's last. */
         void append(Fn part) {
-            text.append(part.text);
+            lines.addAll(part.lines);
+            block = part.block;
         }
 
         String close() {
+            StringBuilder text = new StringBuilder();
+            for (String l : lines) {
+                if (l == null) {
+                    throw new IllegalStateException("a reserved line was never written");
+                }
+                text.append(l).append('\n');
+            }
             return text.append("}\n").toString();
         }
     }

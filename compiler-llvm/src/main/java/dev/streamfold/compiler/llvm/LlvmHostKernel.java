@@ -25,19 +25,21 @@ import java.util.List;
  *
  * <p>x, y and the state buffers must be native segments (allocated by an {@link Arena}, as {@code StreamingRunner}
  * and {@code KernelEval} do), aligned to their element size, writable where written and large enough for the
- * call; violations throw {@link IllegalArgumentException} before any native code runs. x and y may be the same
- * memory (in place); state buffers must not overlap x, y or each other (the compiled loop assumes so). Parameter arrays are copied
+ * call (a state buffer of {@code rows} rows: {@code (rows - 1) * stateStride + to} elements, its rows at least
+ * {@code to - from} elements apart); violations throw {@link IllegalArgumentException} before any native code runs.
+ * x and y may be the same memory (in place); state buffers must not overlap x, y or each other (the compiled loop
+ * assumes so). Parameter arrays are copied
  * to a per-thread native scratch buffer for each call. Thread-safe; the compiled module lives as long as the kernel.
  *
  * <p>{@link #noiseStep} runs {@link LlvmEmitter#hostNoise}'s module, compiled on its first call.
  */
 public final class LlvmHostKernel implements NoiseKernel {
     private static final FunctionDescriptor STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
-            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
+            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final FunctionDescriptor SCAN = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
-            ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG);
+            ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final FunctionDescriptor NOISE_STEP = FunctionDescriptor.ofVoid(JAVA_LONG, ADDRESS, ADDRESS,
-            JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG);
+            JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
     private final HostModule module;
     private final LlvmToolchain toolchain;
@@ -48,6 +50,8 @@ public final class LlvmHostKernel implements NoiseKernel {
     private final int bytes;
     private final int paramCount;
     private final int stateCount;
+    /** Rows of each state buffer. */
+    private final int[] stateRows;
     private final MethodHandle step;
     private final MethodHandle scan;
     /** Which parameters the kernel reads: those must not be empty (native code would read out of bounds). */
@@ -69,6 +73,10 @@ public final class LlvmHostKernel implements NoiseKernel {
         this.bytes = k.dtype() == DType.F32 ? 4 : 8;
         this.paramCount = k.paramCount();
         this.stateCount = k.stateCount();
+        this.stateRows = new int[stateCount];
+        for (int b = 0; b < stateCount; b++) {
+            stateRows[b] = k.kernel().buffers().get(k.state(b)).elements();
+        }
         this.read = new boolean[k.paramCount()];
         KirWalk.forEach(k.kernel().body(), i -> {
             if (i instanceof KInstr.Load l && k.paramOfBuffer(l.buffer()) >= 0) {
@@ -126,21 +134,26 @@ public final class LlvmHostKernel implements NoiseKernel {
     }
 
     @Override
-    public void step(long t, double[][] params, MemorySegment x, MemorySegment y, MemorySegment[] state, long from,
-            long to) {
+    public int stateRows(int k) {
+        return stateRows[k];
+    }
+
+    @Override
+    public void step(long t, double[][] params, MemorySegment x, MemorySegment y, MemorySegment[] state,
+            long stateStride, long from, long to) {
         if (t < 0 || from < 0 || to < from) {
             throw new IllegalArgumentException("step " + t + " on [" + from + ", " + to + ") is not a valid call");
         }
         long need = to * bytes;
         requireBuffer("x", x, need, false);
         requireBuffer("y", y, need, true);
-        requireStates(state, need);
+        requireStates(state, stateStride, from, to);
         if (from == to) {
             return;
         }
         try {
             Scratch sc = marshal(params, state);
-            step.invokeExact(t, sc.pointers, sc.lens, x, y, sc.states, from, to);
+            step.invokeExact(t, sc.pointers, sc.lens, x, y, sc.states, stateStride, from, to);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -150,7 +163,7 @@ public final class LlvmHostKernel implements NoiseKernel {
 
     @Override
     public void scan(long t0, int steps, double[][] params, MemorySegment x, MemorySegment y, long rowStride,
-            MemorySegment[] state, long from, long to) {
+            MemorySegment[] state, long stateStride, long from, long to) {
         if (t0 < 0 || steps < 0 || rowStride < 0 || from < 0 || to < from) {
             throw new IllegalArgumentException("scan of " + steps + " steps from " + t0 + " on [" + from + ", " + to
                     + ") with row stride " + rowStride + " is not a valid call");
@@ -158,13 +171,13 @@ public final class LlvmHostKernel implements NoiseKernel {
         long rows = steps == 0 ? 0 : Math.addExact(Math.multiplyExact(steps - 1L, rowStride), to) * bytes;
         requireBuffer("x", x, rows, false);
         requireBuffer("y", y, rows, true);
-        requireStates(state, to * bytes);
+        requireStates(state, stateStride, from, to);
         if (from == to || steps == 0) {
             return;
         }
         try {
             Scratch sc = marshal(params, state);
-            scan.invokeExact(t0, steps, sc.pointers, sc.lens, x, y, rowStride, sc.states, from, to);
+            scan.invokeExact(t0, steps, sc.pointers, sc.lens, x, y, rowStride, sc.states, stateStride, from, to);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -182,20 +195,21 @@ public final class LlvmHostKernel implements NoiseKernel {
      */
     @Override
     public void noiseStep(long t, double[][] params, long seed, double stddev, long coordBase, MemorySegment y,
-            MemorySegment[] state, long from, long to) {
+            MemorySegment[] state, long stateStride, long from, long to) {
         if (t < 0 || from < 0 || to < from) {
             throw new IllegalArgumentException("step " + t + " on [" + from + ", " + to + ") is not a valid call");
         }
         long need = to * bytes;
         requireBuffer("y", y, need, true);
-        requireStates(state, need);
+        requireStates(state, stateStride, from, to);
         if (from == to) {
             return;
         }
         MethodHandle noiseStep = noiseEntry().noiseStep();
         try {
             Scratch sc = marshal(params, state);
-            noiseStep.invokeExact(t, sc.pointers, sc.lens, seed, stddev, coordBase, y, sc.states, from, to);
+            noiseStep.invokeExact(t, sc.pointers, sc.lens, seed, stddev, coordBase, y, sc.states, stateStride, from,
+                    to);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -279,12 +293,24 @@ public final class LlvmHostKernel implements NoiseKernel {
         return sc;
     }
 
-    private void requireStates(MemorySegment[] state, long need) {
+    /**
+     * Checks the state buffers of a call on {@code [from, to)}: each holds its rows {@code stateStride} elements apart,
+     * far enough apart not to overlap.
+     */
+    private void requireStates(MemorySegment[] state, long stateStride, long from, long to) {
         if (state.length != stateCount) {
             throw new IllegalArgumentException("kernel has " + stateCount + " state buffers, got " + state.length);
         }
+        if (stateStride < 0) {
+            throw new IllegalArgumentException("state stride " + stateStride + " is negative");
+        }
         for (int b = 0; b < stateCount; b++) {
-            requireBuffer("state" + b, state[b], need, true);
+            if (stateRows[b] > 1 && stateStride < to - from) {
+                throw new IllegalArgumentException("state" + b + " has " + stateRows[b] + " rows " + stateStride
+                        + " elements apart, which overlap on the " + (to - from) + " elements [" + from + ", " + to + ")");
+            }
+            long elements = Math.addExact(Math.multiplyExact(stateRows[b] - 1L, stateStride), to);
+            requireBuffer("state" + b, state[b], Math.multiplyExact(elements, bytes), true);
         }
     }
 

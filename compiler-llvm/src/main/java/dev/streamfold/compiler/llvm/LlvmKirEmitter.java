@@ -494,27 +494,8 @@ public final class LlvmKirEmitter {
                 case ADD -> define(b.dst(), "add " + t + " " + x + ", " + y);
                 case SUB -> define(b.dst(), "sub " + t + " " + x + ", " + y);
                 case MUL -> define(b.dst(), "mul " + t + " " + x + ", " + y);
-                case DIV, REM -> {
-                    // Java's x / 0 is the evaluator's 0; MIN / -1 wraps to MIN and MIN % -1 is 0, where sdiv traps.
-                    String zero = literal("0", type, lane);
-                    String bool = type(KType.BOOL, lane);
-                    inst(v + ".zero = icmp eq " + t + " " + y + ", " + zero);
-                    inst(v + ".minus = icmp eq " + t + " " + y + ", " + literal("-1", type, lane));
-                    inst(v + ".special = or " + bool + " " + v + ".zero, " + v + ".minus");
-                    inst(v + ".safe = select " + bool + " " + v + ".special, " + t + " " + literal("1", type, lane) + ", " + t
-                            + " " + y);
-                    if (b.kind() == KInstr.BinaryKind.DIV) {
-                        inst(v + ".q = sdiv " + t + " " + x + ", " + v + ".safe");
-                        inst(v + ".negated = sub " + t + " " + zero + ", " + x);
-                        inst(v + ".byminus = select " + bool + " " + v + ".minus, " + t + " " + v + ".negated, " + t + " "
-                                + v + ".q");
-                        define(b.dst(), "select " + bool + " " + v + ".zero, " + t + " " + zero + ", " + t + " " + v
-                                + ".byminus");
-                    } else {
-                        inst(v + ".r = srem " + t + " " + x + ", " + v + ".safe");
-                        define(b.dst(), "select " + bool + " " + v + ".special, " + t + " " + zero + ", " + t + " " + v + ".r");
-                    }
-                }
+                case DIV, REM -> define(b.dst(), LlvmIntegerDivision.render(b.kind(), t, type(KType.BOOL, lane), v, x, y,
+                        text -> literal(text, type, lane), this::inst));
                 case MIN -> define(b.dst(), "call " + t + " " + intIntrinsic("smin", type, lane, t + ", " + t) + "(" + t + " "
                         + x + ", " + t + " " + y + ")");
                 case MAX -> define(b.dst(), "call " + t + " " + intIntrinsic("smax", type, lane, t + ", " + t) + "(" + t + " "

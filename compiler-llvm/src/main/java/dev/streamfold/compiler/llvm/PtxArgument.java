@@ -38,7 +38,9 @@ public record PtxArgument(String name, String type, String element, String attri
     }
 
     /**
-     * The arguments of {@code NAME_step} ({@code scan} false) or {@code NAME_scan}.
+     * The arguments of {@code NAME_step} ({@code scan} false) or {@code NAME_scan}. Each {@code stateB} is a whole
+     * state buffer: a buffer of several rows holds them {@code n} elements apart (row {@code r} of element {@code i} at
+     * element {@code r * n + i}), so there is no stride argument.
      *
      * @param element the kernel's element type, {@code f32} or {@code f64}
      */
@@ -68,7 +70,8 @@ public record PtxArgument(String name, String type, String element, String attri
 
     /**
      * The arguments of {@code NAME_noise_step}: {@code t}, the parameters, {@code seed}, {@code stddev} (of the
-     * kernel's element type), {@code coordBase}, {@code y}, the state buffers and {@code n}.
+     * kernel's element type), {@code coordBase}, {@code y}, the state buffers (rows {@code n} elements apart, as in
+     * {@link #of}) and {@code n}.
      */
     static List<PtxArgument> noiseStep(int paramCount, int stateCount, String element) {
         List<PtxArgument> a = new ArrayList<>();

@@ -15,7 +15,9 @@ import java.util.Locale;
  * Ahead-of-time compilation of step kernels for NVIDIA GPUs, the {@code compile --backend ptx} path. For each kernel
  * it writes {@code NAME.ll} (the GPU form from {@link LlvmEmitter#ptx}, before optimization) and {@code NAME.ptx}
  * (LLVM's PTX for the architecture), and one {@code manifest.json} that describes every kernel of the call: name,
- * element type, entry points with their arguments in launch order (see {@link PtxArgument}) and the launch shape.
+ * element type, the rows of each state buffer ({@code stateRows}: a buffer of r rows holds {@code r * n} elements,
+ * row k at element {@code k * n}), entry points with their arguments in launch order (see {@link PtxArgument}) and
+ * the launch shape.
  *
  * <p>Launch shape: blocks of {@value #BLOCK} threads, {@code grid = min(ceil(n / BLOCK), BLOCKS_PER_SM *
  * multiprocessors)}; both entry points loop grid-stride, so any grid is correct and this one keeps every
@@ -133,6 +135,11 @@ public final class PtxCompiler {
         j.append("      \"paramCount\": ").append(k.paramCount()).append(",\n");
         j.append("      \"paramType\": \"f64\",\n");
         j.append("      \"stateCount\": ").append(k.stateCount()).append(",\n");
+        List<String> rows = new ArrayList<>();
+        for (int b = 0; b < k.stateCount(); b++) {
+            rows.add(Integer.toString(k.kernel().buffers().get(k.state(b)).elements()));
+        }
+        j.append("      \"stateRows\": [").append(String.join(", ", rows)).append("],\n");
         j.append("      \"launch\": {\"block\": ").append(BLOCK).append(", \"grid\": ")
                 .append(quote(String.format(Locale.ROOT, "min(ceil(n / %d), %d * multiprocessors)", BLOCK,
                         BLOCKS_PER_SM)))

@@ -22,9 +22,12 @@ import java.util.List;
  * </pre>
  *
  * where PARAMS is {@code ptr paramP, i64 paramP.len} for each parameter slot (float64 arrays in device memory) and
- * STATES is {@code ptr stateB} for each state buffer ({@link PtxArgument#of} lists them). Every thread computes the per-step scalars itself. The scan
- * keeps its element's state in registers across the steps and writes it back once; row k of x and y starts at
- * element {@code k * rowStride}. x and y may alias; parameter arrays and state buffers alias nothing.
+ * STATES is {@code ptr stateB} for each state buffer ({@link PtxArgument#of} lists them). Every thread computes the
+ * per-step scalars itself. The entry points run over whole buffers, so a state buffer of several rows holds them
+ * {@code n} elements apart: row {@code r} of element {@code i} is at element {@code r * n + i}. The scan keeps its
+ * element's single-row state in registers across the steps and writes it back once (multi-row state buffers are read
+ * and written in memory); row k of x and y starts at element {@code k * rowStride}. x and y may alias; parameter
+ * arrays and state buffers alias nothing.
  *
  * <p>{@code exp}, {@code log}, {@code pow} and floating {@code rem} are rejected: the GPU has no libm to call (and
  * NVPTX's {@code frem} is not exact).
@@ -100,11 +103,12 @@ final class PtxLlvmEmitter extends LlvmEmitter {
         threadIndex(f);
         f.line("br i1 %any, label %loop, label %done");
         f.label("loop");
-        f.line("%i = phi i64 [ %first, %entry ], [ %i.next, %loop ]");
+        int phi = f.reserve(1);
         drawNoise(f, "%t", "%stddev");
-        elementAddresses(f, null, "%y", "%i", "%state#", "%i");
+        elementAddresses(f, null, "%y", "%i", "%state#", "%i", "%n");
         body(f, false);
         f.line("%i.next = add nuw nsw i64 %i, %stride");
+        f.fill(phi, "%i = phi i64 [ %first, %entry ], [ %i.next, %" + f.block + " ]");
         f.line("%more = icmp slt i64 %i.next, %n");
         f.line("br i1 %more, label %loop, label %done");
         f.label("done");
@@ -121,10 +125,11 @@ final class PtxLlvmEmitter extends LlvmEmitter {
         threadIndex(f);
         f.line("br i1 %any, label %loop, label %done");
         f.label("loop");
-        f.line("%i = phi i64 [ %first, %entry ], [ %i.next, %loop ]");
-        elementAddresses(f, "%x", "%y", "%i", "%state#", "%i");
+        int phi = f.reserve(1);
+        elementAddresses(f, "%x", "%y", "%i", "%state#", "%i", "%n");
         body(f, false);
         f.line("%i.next = add nuw nsw i64 %i, %stride");
+        f.fill(phi, "%i = phi i64 [ %first, %entry ], [ %i.next, %" + f.block + " ]");
         f.line("%more = icmp slt i64 %i.next, %n");
         f.line("br i1 %more, label %loop, label %done");
         f.label("done");
@@ -143,6 +148,10 @@ final class PtxLlvmEmitter extends LlvmEmitter {
         f.label("element");
         f.line("%i = phi i64 [ %first, %entry ], [ %i.next, %element.done ]");
         for (int b = 0; b < k.stateCount(); b++) {
+            if (multiRow(b)) {
+                f.line("%state" + b + ".i = getelementptr inbounds " + type + ", " + GLOBAL + " %state" + b + ", i64 %i");
+                continue;
+            }
             f.line("%state" + b + ".at = getelementptr inbounds " + type + ", " + GLOBAL + " %state" + b + ", i64 %i");
             f.line("%state" + b + ".in = load " + type + ", " + GLOBAL + " %state" + b + ".at, align " + bytes);
         }
@@ -155,23 +164,28 @@ final class PtxLlvmEmitter extends LlvmEmitter {
         callScalars(body, "%t");
         body.line("%row.start = mul i64 %k.wide, %rowStride");
         body.line("%row = add i64 %row.start, %i");
-        elementAddresses(body, "%x", "%y", "%row", null, null);
+        elementAddresses(body, "%x", "%y", "%row", null, null, "%n");
         body(body, true);
         body.line("%k.next = add nuw nsw i32 %k, 1");
         body.line("br label %step");
+        String latch = body.block;
 
         f.label("step");
-        f.line("%k = phi i32 [ 0, %element ], [ %k.next, %step.body ]");
+        f.line("%k = phi i32 [ 0, %element ], [ %k.next, %" + latch + " ]");
         for (int b = 0; b < k.stateCount(); b++) {
-            f.line("%state" + b + ".cur = phi " + type + " [ %state" + b + ".in, %element ], [ "
-                    + body.nextState.get(b) + ", %step.body ]");
+            if (!multiRow(b)) {
+                f.line("%state" + b + ".cur = phi " + type + " [ %state" + b + ".in, %element ], [ "
+                        + body.nextState.get(b) + ", %" + latch + " ]");
+            }
         }
         f.line("%steps.left = icmp slt i32 %k, %steps");
         f.line("br i1 %steps.left, label %step.body, label %element.done");
         f.append(body);
         f.label("element.done");
         for (int b = 0; b < k.stateCount(); b++) {
-            f.line("store " + type + " %state" + b + ".cur, " + GLOBAL + " %state" + b + ".at, align " + bytes);
+            if (!multiRow(b)) {
+                f.line("store " + type + " %state" + b + ".cur, " + GLOBAL + " %state" + b + ".at, align " + bytes);
+            }
         }
         f.line("%i.next = add nuw nsw i64 %i, %stride");
         f.line("%more = icmp slt i64 %i.next, %n");

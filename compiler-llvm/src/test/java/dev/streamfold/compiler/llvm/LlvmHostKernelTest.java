@@ -216,7 +216,7 @@ class LlvmHostKernelTest {
                     }
                 }
                 // lanes need only one step; scalars are read from element 0 of each later step
-                kernel.step(t, new double[][] {as, bs}, x, y, state, 0, t == 0 ? n : 1);
+                kernel.step(t, new double[][] {as, bs}, x, y, state, n, 0, t == 0 ? n : 1);
                 int out = 1;
                 for (Unary.Kind u : UNARY) {
                     double got = f32 ? state[out++].getAtIndex(f, 0) : state[out++].getAtIndex(d, 0);
@@ -264,23 +264,23 @@ class LlvmHostKernelTest {
             MemorySegment[] state = {arena.allocate(8 * 16, 8)};
             MemorySegment heap = MemorySegment.ofArray(new double[16]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> kernel.step(0, params, heap, y, state, 0, 16));
+                    () -> kernel.step(0, params, heap, y, state, 16, 0, 16));
             assertTrue(e.getMessage().contains("native segment"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
-                    () -> kernel.scan(0, 2, params, x, y, 16, new MemorySegment[] {heap}, 0, 16));
-            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, params, x, y, state, 0, 17));
-            assertThrows(IllegalArgumentException.class, () -> kernel.scan(0, 2, params, x, y, 16, state, 0, 16));
+                    () -> kernel.scan(0, 2, params, x, y, 16, new MemorySegment[] {heap}, 16, 0, 16));
+            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, params, x, y, state, 16, 0, 17));
+            assertThrows(IllegalArgumentException.class, () -> kernel.scan(0, 2, params, x, y, 16, state, 16, 0, 16));
             assertThrows(IllegalArgumentException.class,
-                    () -> kernel.step(0, params, x.asSlice(4), y, state, 0, 8));
+                    () -> kernel.step(0, params, x.asSlice(4), y, state, 16, 0, 8));
             assertThrows(IllegalArgumentException.class,
-                    () -> kernel.step(0, params, x, y.asReadOnly(), state, 0, 16));
-            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, new double[][] {{}}, x, y, state, 0, 16));
-            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, new double[0][], x, y, state, 0, 16));
+                    () -> kernel.step(0, params, x, y.asReadOnly(), state, 16, 0, 16));
+            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, new double[][] {{}}, x, y, state, 16, 0, 16));
+            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, new double[0][], x, y, state, 16, 0, 16));
             for (int i = 0; i < 16; i++) {
                 x.setAtIndex(ValueLayout.JAVA_DOUBLE, i, i);
             }
-            kernel.scan(0, 1, params, x, y, 16, state, 0, 16);
-            kernel.step(1, params, x, x, state, 0, 16);
+            kernel.scan(0, 1, params, x, y, 16, state, 16, 0, 16);
+            kernel.step(1, params, x, x, state, 16, 0, 16);
             for (int i = 0; i < 16; i++) {
                 assertEquals(0.5 * i, y.getAtIndex(ValueLayout.JAVA_DOUBLE, i));
                 assertEquals(i, x.getAtIndex(ValueLayout.JAVA_DOUBLE, i), "in place: x aliases y");

@@ -59,7 +59,7 @@ class LlvmNoiseStepTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment got = arena.allocate(to * bytes, 64);
             MemorySegment want = arena.allocate(to * bytes, 64);
-            k.noiseStep(step, new double[0][], seed, stddev, coordBase, got, new MemorySegment[0], from, to);
+            k.noiseStep(step, new double[0][], seed, stddev, coordBase, got, new MemorySegment[0], to, from, to);
             if (d == DType.F32) {
                 GaussianNoise.fillF32(seed, step, coordBase + from, want, from * bytes, to - from, (float) stddev);
             } else {
@@ -105,15 +105,15 @@ class LlvmNoiseStepTest {
         MemorySegment heap = MemorySegment.ofArray(new double[8]);
         MemorySegment[] none = new MemorySegment[0];
         assertThrows(IllegalArgumentException.class,
-                () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, heap, none, 0, 8));
+                () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, heap, none, 8, 0, 8));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment y = arena.allocate(64, 8);
             assertThrows(IllegalArgumentException.class,
-                    () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, y, none, 0, 9));
+                    () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, y, none, 8, 0, 9));
             assertThrows(IllegalArgumentException.class,
-                    () -> k.noiseStep(-1, new double[0][], 1, 1.0, 0, y, none, 0, 8));
+                    () -> k.noiseStep(-1, new double[0][], 1, 1.0, 0, y, none, 8, 0, 8));
             assertThrows(IllegalArgumentException.class,
-                    () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, y, new MemorySegment[] {y}, 0, 8));
+                    () -> k.noiseStep(0, new double[0][], 1, 1.0, 0, y, new MemorySegment[] {y}, 8, 0, 8));
         }
     }
 }

@@ -155,10 +155,11 @@ public final class GpuBench {
         return b;
     }
 
+    /** The zeroed state buffers of {@code k}: each of its rows times d floats. */
     private List<DeviceBuffer> states(GpuCheck.Owned owned, Kernel k, long d) {
         List<DeviceBuffer> s = new ArrayList<>();
-        for (int i = 0; i < k.c().stateCount(); i++) {
-            s.add(zeroed(owned, d * 4));
+        for (int rows : k.c().stateRows()) {
+            s.add(zeroed(owned, rows * d * 4));
         }
         return s;
     }
@@ -169,8 +170,13 @@ public final class GpuBench {
                 GpuCheck.stepArguments(t, k.params(), x, y, d, state).toArray());
     }
 
+    /** x and y, and each state buffer's rows read and the row written: 2 per single-row buffer. */
     private static long stepBytes(Kernel k, long d) {
-        return (2 + 2L * k.c().stateCount()) * d * 4;
+        long rows = 2;
+        for (int r : k.c().stateRows()) {
+            rows += r + 1;
+        }
+        return rows * d * 4;
     }
 
     private Variant copy(DeviceBuffer x, DeviceBuffer y, long d) {

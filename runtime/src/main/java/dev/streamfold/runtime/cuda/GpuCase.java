@@ -13,33 +13,36 @@ import java.util.Objects;
  * order, and the description takes the rest of the line after {@code |}:
  *
  * <pre>
- * name dtype step_entry scan_entry param_count param_lengths state_count n d data ptx_sm_90 ptx_sm_80 | description
+ * name dtype step_entry scan_entry param_count param_lengths state_count state_rows n d data ptx_sm_90 ptx_sm_80
+ *     | description
  * </pre>
  *
- * {@code dtype} is {@code float32} or {@code float64}; {@code param_lengths} is a comma-separated list, {@code -} for
- * none; {@code data} and the PTX files are names in {@code kernels/}. Lines that are empty or start with {@code #}
- * are comments.
+ * {@code dtype} is {@code float32} or {@code float64}; {@code param_lengths} and {@code state_rows} (the rows of each
+ * state buffer) are comma-separated lists, {@code -} for none; {@code data} and the PTX files are names in
+ * {@code kernels/}. Lines that are empty or start with {@code #} are comments.
  *
  * @param name unique, of letters, digits and {@code _}
  * @param paramLengths the length of each parameter array (every parameter is an array of float64)
- * @param stateCount the number of state buffers, each of {@code d} elements of {@code dtype}
+ * @param stateRows the rows of each state buffer (at least 1): a buffer of {@code r} rows holds {@code r * d}
+ *     elements of {@code dtype}, row {@code k} at element {@code k * d}, as the PTX entries address it
  * @param steps n, the number of rows of x and y
  * @param d the elements per row
  * @param data the {@link GpuCaseData} file
  */
 public record GpuCase(String name, ElementType dtype, String stepEntry, String scanEntry, List<Integer> paramLengths,
-        int stateCount, int steps, long d, String data, String ptxSm90, String ptxSm80, String description) {
+        List<Integer> stateRows, int steps, long d, String data, String ptxSm90, String ptxSm80, String description) {
     /** The index file of a bundle's {@code kernels/} directory. */
     public static final String INDEX = "cases.txt";
 
     static final String HEADER = """
-            # streamfold GPU bundle cases, format 1
-            # name dtype step_entry scan_entry param_count param_lengths state_count n d data ptx_sm_90 ptx_sm_80 | description
+            # streamfold GPU bundle cases, format 2
+            # name dtype step_entry scan_entry param_count param_lengths state_count state_rows n d data ptx_sm_90 ptx_sm_80 | description
             """;
 
     public GpuCase {
         Objects.requireNonNull(dtype, "dtype");
         paramLengths = List.copyOf(paramLengths);
+        stateRows = List.copyOf(stateRows);
         for (String field : List.of(name, stepEntry, scanEntry, data, ptxSm90, ptxSm80)) {
             if (!field.matches("[A-Za-z0-9_.]+")) {
                 throw new IllegalArgumentException("case field '" + field + "' must be of letters, digits, '_' and '.'");
@@ -48,9 +51,14 @@ public record GpuCase(String name, ElementType dtype, String stepEntry, String s
         if (description.contains("\n")) {
             throw new IllegalArgumentException("case description must be one line");
         }
-        if (stateCount < 0 || steps < 1 || d < 1) {
-            throw new IllegalArgumentException("case " + name + ": needs state_count >= 0, n >= 1, d >= 1");
+        if (stateRows.stream().anyMatch(r -> r < 1) || steps < 1 || d < 1) {
+            throw new IllegalArgumentException("case " + name + ": needs state_rows >= 1, n >= 1, d >= 1");
         }
+    }
+
+    /** The number of state buffers. */
+    public int stateCount() {
+        return stateRows.size();
     }
 
     /** The dtype's name in the index file. */
@@ -82,11 +90,18 @@ public record GpuCase(String name, ElementType dtype, String stepEntry, String s
 
     /** This case as a line of the index, without the line end. */
     public String line() {
-        String lengths = paramLengths.isEmpty() ? "-"
-                : String.join(",", paramLengths.stream().map(String::valueOf).toList());
         return String.join(" ", name, dtypeName(dtype), stepEntry, scanEntry, String.valueOf(paramLengths.size()),
-                lengths, String.valueOf(stateCount), String.valueOf(steps), String.valueOf(d), data, ptxSm90, ptxSm80,
-                "|", description);
+                list(paramLengths), String.valueOf(stateRows.size()), list(stateRows), String.valueOf(steps),
+                String.valueOf(d), data, ptxSm90, ptxSm80, "|", description);
+    }
+
+    /** A list field: comma-separated, {@code -} for none. */
+    private static String list(List<Integer> values) {
+        return values.isEmpty() ? "-" : String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    private static List<Integer> parseList(String field) {
+        return field.equals("-") ? List.of() : Arrays.stream(field.split(",")).map(Integer::valueOf).toList();
     }
 
     /**
@@ -100,19 +115,24 @@ public record GpuCase(String name, ElementType dtype, String stepEntry, String s
             throw new IllegalArgumentException("case line has no ' | ' before the description: " + line);
         }
         String[] f = line.substring(0, bar).trim().split(" +");
-        if (f.length != 12) {
-            throw new IllegalArgumentException("case line has " + f.length + " fields before ' | ', expected 12: " + line);
+        if (f.length != 13) {
+            throw new IllegalArgumentException("case line has " + f.length + " fields before ' | ', expected 13: " + line);
         }
         try {
             int paramCount = Integer.parseInt(f[4]);
-            List<Integer> lengths = f[5].equals("-") ? List.of()
-                    : Arrays.stream(f[5].split(",")).map(Integer::valueOf).toList();
+            List<Integer> lengths = parseList(f[5]);
             if (lengths.size() != paramCount) {
                 throw new IllegalArgumentException("case " + f[0] + ": param_count " + paramCount + " but "
                         + lengths.size() + " lengths");
             }
-            return new GpuCase(f[0], parseDtype(f[1]), f[2], f[3], lengths, Integer.parseInt(f[6]),
-                    Integer.parseInt(f[7]), Long.parseLong(f[8]), f[9], f[10], f[11], line.substring(bar + 3));
+            int stateCount = Integer.parseInt(f[6]);
+            List<Integer> rows = parseList(f[7]);
+            if (rows.size() != stateCount) {
+                throw new IllegalArgumentException("case " + f[0] + ": state_count " + stateCount + " but "
+                        + rows.size() + " state_rows");
+            }
+            return new GpuCase(f[0], parseDtype(f[1]), f[2], f[3], lengths, rows, Integer.parseInt(f[8]),
+                    Long.parseLong(f[9]), f[10], f[11], f[12], line.substring(bar + 3));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("case line has a malformed number (" + e.getMessage() + "): " + line, e);
         }

@@ -277,8 +277,8 @@ public final class GpuCheck {
             yScan.fill((byte) 0xFF);
             yStep.fill((byte) 0xFF);
             List<DeviceBuffer> state = new ArrayList<>();
-            for (int s = 0; s < c.stateCount(); s++) {
-                state.add(owned.add(DeviceBuffer.alloc(context, rowBytes)));
+            for (int rows : c.stateRows()) {
+                state.add(owned.add(DeviceBuffer.alloc(context, rows * rowBytes)));
             }
             int grid = grid(context, c.d());
 
@@ -315,7 +315,8 @@ public final class GpuCheck {
     /**
      * The arguments of an entry {@code NAME_scan} in launch order: {@code t0}, {@code steps} (32-bit), then
      * {@code params} (each parameter's array and its length), {@code x}, {@code y}, the row stride d, each state
-     * buffer, and d. Pointers may be {@link DeviceBuffer}s or addresses as {@link Long}.
+     * buffer (all its rows, d elements apart), and d. Pointers may be {@link DeviceBuffer}s or addresses as
+     * {@link Long}.
      */
     public static List<Object> scanArguments(long t0, int steps, List<?> params, Object x, Object y, long d,
             List<?> state) {

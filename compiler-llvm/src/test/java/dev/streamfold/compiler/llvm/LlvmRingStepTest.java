@@ -1,0 +1,336 @@
+package dev.streamfold.compiler.llvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.kir.KirEvaluator;
+import dev.streamfold.compiler.lower.StepKir;
+import dev.streamfold.compiler.vector.VectorKernels;
+import dev.streamfold.ir.DType;
+import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.expr.MatrixBinder;
+import dev.streamfold.ir.stream.Bindings;
+import dev.streamfold.ir.stream.ParamLayout;
+import dev.streamfold.ir.stream.StreamingMatrix;
+import dev.streamfold.runtime.noise.GaussianNoise;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Banded Toeplitz steps with a ring state buffer (one multi-row state buffer read by a loop over its rows) on the
+ * LLVM host and the GPU form: the JIT-compiled kernel equals the kernel IR evaluator bit for bit, step after step past
+ * the point where the ring wraps, through {@code step}, {@code scan} and {@code noiseStep}, with a state stride wider
+ * than the slice and calls on sub-ranges; the GPU form assembles.
+ */
+class LlvmRingStepTest {
+    private static final LlvmToolchain LLVM = new LlvmToolchain();
+    /** Elements of the slice. */
+    private static final int N = 37;
+    /** Steps run, more than twice the largest ring's rows. */
+    private static final int STEPS = 100;
+    /** The state stride of the host calls: wider than the slice, so rows do not follow each other. */
+    private static final long STRIDE = N + 5;
+
+    static String coefficients(int bands) {
+        SplittableRandom r = new SplittableRandom(bands);
+        return IntStream.range(0, bands).mapToObj(i -> Double.toString(i == 0 ? 1.5 : r.nextDouble(-0.5, 0.5)))
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    static String expression(String op, int bands) {
+        return switch (op) {
+            case "toeplitz" -> "toeplitz(coef=" + coefficients(bands) + ")";
+            case "inverse" -> "inverse(toeplitz(coef=" + coefficients(bands) + "))";
+            case "toeplitz_inverse" -> "toeplitz_inverse(coef=" + coefficients(bands) + ")";
+            default -> throw new IllegalArgumentException(op);
+        };
+    }
+
+    static Stream<Arguments> rings() {
+        List<Arguments> a = new ArrayList<>();
+        for (String op : List.of("toeplitz", "inverse", "toeplitz_inverse")) {
+            for (int bands : new int[] {18, 40}) {
+                for (DType d : new DType[] {DType.F32, DType.F64}) {
+                    a.add(Arguments.of(op, bands, d));
+                }
+            }
+        }
+        return a.stream();
+    }
+
+    /** A ring kernel and its parameter values. */
+    record Ring(StepKir kir, double[][] params, String description) {
+        int bytes() {
+            return kir.dtype() == DType.F32 ? 4 : 8;
+        }
+
+        int rows(int state) {
+            return kir.kernel().buffers().get(kir.state(state)).elements();
+        }
+    }
+
+    static Ring ring(String expr, DType dtype) {
+        StreamingMatrix m = MatrixBinder.parse(expr);
+        List<Tensor> values = ParamLayout.of(m).bind(m, Bindings.NONE, dtype);
+        StepKir k = VectorKernels.lowerKir(m, values, dtype);
+        return new Ring(k, values.stream().map(Tensor::data).toArray(double[][]::new), m.describe());
+    }
+
+    /** The kernel IR evaluator stepped with its state kept from step to step: the reference. */
+    static final class Reference {
+        final Ring ring;
+        final double[][] buffers;
+
+        Reference(Ring ring) {
+            this.ring = ring;
+            StepKir k = ring.kir();
+            this.buffers = new double[k.kernel().buffers().size()][];
+            for (int b = 0; b < k.stateCount(); b++) {
+                buffers[k.state(b)] = new double[ring.rows(b) * N];
+            }
+            for (int p = 0; p < k.paramCount(); p++) {
+                buffers[k.param(p)] = ring.params()[p];
+            }
+        }
+
+        /** Step t on input x (N values); returns y. */
+        double[] step(long t, double[] x) {
+            buffers[StepKir.X] = x.clone();
+            buffers[StepKir.Y] = new double[N];
+            KirEvaluator.run(ring.kir().kernel(), buffers, new double[] {t}, N);
+            return buffers[StepKir.Y];
+        }
+    }
+
+    /** The input of step t: values of the kernel's element type. */
+    static double[] input(long t, DType dtype) {
+        SplittableRandom r = new SplittableRandom(1000 + t);
+        double[] x = new double[N];
+        for (int i = 0; i < N; i++) {
+            x[i] = dtype == DType.F32 ? (float) r.nextDouble(-2, 2) : r.nextDouble(-2, 2);
+        }
+        return x;
+    }
+
+    static void write(MemorySegment s, long at, double v, DType dtype) {
+        if (dtype == DType.F32) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, at, (float) v);
+        } else {
+            s.setAtIndex(ValueLayout.JAVA_DOUBLE, at, v);
+        }
+    }
+
+    static double read(MemorySegment s, long at, DType dtype) {
+        return dtype == DType.F32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, at) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, at);
+    }
+
+    static void assertBits(double want, double got, String what) {
+        if (Double.doubleToRawLongBits(want) != Double.doubleToRawLongBits(got)) {
+            throw new AssertionError(what + ": got " + got + ", the evaluator gives " + want);
+        }
+    }
+
+    /** Every row of every state buffer, {@code stride} elements apart in {@code state}, equals the reference's. */
+    static void assertStates(Reference ref, MemorySegment[] state, long stride, String what) {
+        StepKir k = ref.ring.kir();
+        for (int b = 0; b < k.stateCount(); b++) {
+            for (int r = 0; r < ref.ring.rows(b); r++) {
+                for (int i = 0; i < N; i++) {
+                    assertBits(ref.buffers[k.state(b)][r * N + i], read(state[b], r * stride + i, k.dtype()),
+                            what + ": state " + b + " row " + r + " element " + i);
+                }
+            }
+        }
+    }
+
+    static MemorySegment[] states(Arena arena, Ring ring, long stride) {
+        MemorySegment[] state = new MemorySegment[ring.kir().stateCount()];
+        for (int b = 0; b < state.length; b++) {
+            state[b] = arena.allocate((ring.rows(b) - 1) * stride * ring.bytes() + (long) N * ring.bytes(), 64);
+        }
+        return state;
+    }
+
+    static void assertRingShape(Ring ring, int bands) {
+        StepKir k = ring.kir();
+        assertTrue(IntStream.range(0, k.stateCount()).anyMatch(b -> ring.rows(b) == bands - 1), k.toString());
+        assertTrue(k.kernel().body().stream().anyMatch(i -> i instanceof KInstr.Loop), k.toString());
+    }
+
+    @ParameterizedTest(name = "{0} of {1} bands, {2}")
+    @MethodSource("rings")
+    void stepAndScanEqualTheEvaluator(String op, int bands, DType dtype) {
+        String expr = expression(op, bands);
+        Ring ring = ring(expr, dtype);
+        assertRingShape(ring, bands);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, ring.kir(), LlvmKernels.kernelName(ring.kir()),
+                ring.description());
+        for (int b = 0; b < ring.kir().stateCount(); b++) {
+            assertEquals(ring.rows(b), kernel.stateRows(b));
+        }
+        int split = 20;
+        Reference ref = new Reference(ring);
+        double[][] want = new double[STEPS][];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment y = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment[] state = states(arena, ring, STRIDE);
+            for (int t = 0; t < STEPS; t++) {
+                double[] in = input(t, dtype);
+                for (int i = 0; i < N; i++) {
+                    write(x, i, in[i], dtype);
+                }
+                want[t] = ref.step(t, in);
+                // two calls on sub-ranges, as the runner's threads make
+                kernel.step(t, ring.params(), x, y, state, STRIDE, 0, split);
+                kernel.step(t, ring.params(), x, y, state, STRIDE, split, N);
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[t][i], read(y, i, dtype), expr + " step " + t + " element " + i);
+                }
+                assertStates(ref, state, STRIDE, expr + " step " + t);
+            }
+
+            long rowStride = N + 3;
+            MemorySegment xs = arena.allocate(STEPS * rowStride * ring.bytes(), 64);
+            MemorySegment ys = arena.allocate(STEPS * rowStride * ring.bytes(), 64);
+            for (int t = 0; t < STEPS; t++) {
+                double[] in = input(t, dtype);
+                for (int i = 0; i < N; i++) {
+                    write(xs, t * rowStride + i, in[i], dtype);
+                }
+            }
+            MemorySegment[] scanState = states(arena, ring, N);
+            int first = STEPS / 2 - 7;
+            kernel.scan(0, first, ring.params(), xs, ys, rowStride, scanState, N, 0, N);
+            kernel.scan(first, STEPS - first, ring.params(), xs.asSlice(first * rowStride * ring.bytes()),
+                    ys.asSlice(first * rowStride * ring.bytes()), rowStride, scanState, N, 0, N);
+            for (int t = 0; t < STEPS; t++) {
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[t][i], read(ys, t * rowStride + i, dtype), expr + " scan step " + t + " element " + i);
+                }
+            }
+            assertStates(ref, scanState, N, expr + " after the scan");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} of {1} bands, {2}")
+    @MethodSource("rings")
+    void noiseStepEqualsTheEvaluatorOnTheDrawnInput(String op, int bands, DType dtype) {
+        String expr = expression(op, bands);
+        Ring ring = ring(expr, dtype);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, ring.kir(), LlvmKernels.kernelName(ring.kir()),
+                ring.description());
+        long seed = 0x8000_0000_0000_0001L;
+        long coordBase = (1L << 34) - 12345;
+        double stddev = 0.7;
+        Reference ref = new Reference(ring);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment noise = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment y = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment[] state = states(arena, ring, STRIDE);
+            for (int t = 0; t < STEPS; t++) {
+                if (dtype == DType.F32) {
+                    GaussianNoise.fillF32(seed, t, coordBase, noise, 0, N, (float) stddev);
+                } else {
+                    GaussianNoise.fillF64(seed, t, coordBase, noise, 0, N, stddev);
+                }
+                double[] in = new double[N];
+                for (int i = 0; i < N; i++) {
+                    in[i] = read(noise, i, dtype);
+                }
+                double[] want = ref.step(t, in);
+                kernel.noiseStep(t, ring.params(), seed, stddev, coordBase, y, state, STRIDE, 0, 11);
+                kernel.noiseStep(t, ring.params(), seed, stddev, coordBase, y, state, STRIDE, 11, N);
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[i], read(y, i, dtype), expr + " noise step " + t + " element " + i);
+                }
+                assertStates(ref, state, STRIDE, expr + " noise step " + t);
+            }
+        }
+    }
+
+    /** A ring of 4095 rows: one loop, so the kernel stays small; it compiles and its first steps are the evaluator's. */
+    @Test
+    void aRingOf4096BandsCompilesAndRuns() {
+        String expr = expression("toeplitz", 4096);
+        Ring ring = ring(expr, DType.F32);
+        assertRingShape(ring, 4096);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, ring.kir(), LlvmKernels.kernelName(ring.kir()),
+                ring.description());
+        Reference ref = new Reference(ring);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment y = arena.allocate((long) N * ring.bytes(), 64);
+            MemorySegment[] state = states(arena, ring, N);
+            for (int t = 0; t < 5; t++) {
+                double[] in = input(t, DType.F32);
+                for (int i = 0; i < N; i++) {
+                    write(x, i, in[i], DType.F32);
+                }
+                double[] want = ref.step(t, in);
+                kernel.step(t, ring.params(), x, y, state, N, 0, N);
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[i], read(y, i, DType.F32), "step " + t + " element " + i);
+                }
+            }
+            assertStates(ref, state, N, "after 5 steps");
+        }
+    }
+
+    @Test
+    void stateRowsAreChecked() {
+        Ring ring = ring(expression("toeplitz", 18), DType.F64);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, ring.kir(), LlvmKernels.kernelName(ring.kir()),
+                ring.description());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(8L * N, 64);
+            MemorySegment y = arena.allocate(8L * N, 64);
+            MemorySegment[] state = states(arena, ring, N);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> kernel.step(0, ring.params(), x, y, state, N + 1, 0, N));
+            assertTrue(e.getMessage().contains("state0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> kernel.step(0, ring.params(), x, y, state, N - 1, 0, N));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> kernel.step(0, ring.params(), x, y, state, -1, 0, N));
+            assertThrows(IllegalArgumentException.class,
+                    () -> kernel.scan(0, 1, ring.params(), x, y, N, state, N + 1, 0, N));
+            kernel.step(0, ring.params(), x, y, state, N, 0, N);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} of {1} bands, {2}")
+    @MethodSource("rings")
+    void gpuFormAssembles(String op, int bands, DType dtype) {
+        Ring ring = ring(expression(op, bands), dtype);
+        String ll = LlvmEmitter.ptx(ring.kir(), LlvmKernels.kernelName(ring.kir()), ring.description());
+        LLVM.verify(ll);
+        LLVM.verify(LlvmEmitter.ptxNoise(ring.kir(), LlvmKernels.kernelName(ring.kir()), ring.description()));
+        for (String arch : List.of("sm_80", "sm_90")) {
+            String ptx = PtxCompiler.ptx(ring.kir(), ring.description(), arch);
+            String noise = PtxCompiler.noisePtx(ring.kir(), ring.description(), arch);
+            String name = LlvmKernels.kernelName(ring.kir());
+            assertTrue(ptx.contains(".entry " + name + "_step(") && ptx.contains(".entry " + name + "_scan("), ptx);
+            assertFalse(ptx.contains("call.uni"), "no calls left: " + ptx);
+            assertFalse(ptx.contains(".local"), "no local memory: " + ptx);
+            assumeTrue(PtxAssembler.available(), "ptxas is not on PATH");
+            new PtxAssembler().check(ptx, arch);
+            new PtxAssembler().check(noise, arch);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.streamfold.compiler.llvm;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.streamfold.compiler.kir.KBuffer;
+import dev.streamfold.compiler.kir.KBuilder;
+import dev.streamfold.compiler.kir.KInstr;
+import dev.streamfold.compiler.kir.KType;
+import dev.streamfold.compiler.kir.KValue;
+import dev.streamfold.compiler.kir.KirEvaluator;
+import dev.streamfold.compiler.lower.StepKir;
+import dev.streamfold.ir.DType;
+import dev.streamfold.runtime.ParamSlot;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Loops in a step kernel beyond the ring lowering's: a loop of uniform values only (in the per-step scalars), a
+ * per-element loop that carries a uniform value next to a lane value, a uniform instruction that reads what that loop
+ * computed (so it is computed per element too), integer division and remainder by 3, -1 and 0 of negative and
+ * positive values, and a store at a computed row of a multi-row state buffer. The host kernel equals the kernel IR
+ * evaluator bit for bit, and the GPU form assembles.
+ */
+class LlvmStepLoopTest {
+    private static final LlvmToolchain LLVM = new LlvmToolchain();
+    private static final int N = 9;
+    private static final int ROWS = 5;
+    private static final int STEPS = 17;
+    private static final double[] PARAM = {0.5, -1.25, 2.0};
+
+    static StepKir kernel() {
+        KBuilder b = new KBuilder("loops_f64");
+        b.buffer("x", KBuffer.Role.IN, KType.F64, 1);
+        b.buffer("y", KBuffer.Role.OUT, KType.F64, 1);
+        int state0 = b.buffer("state0", KBuffer.Role.STATE, KType.F64, 1);
+        int ring = b.buffer("state1", KBuffer.Role.STATE, KType.F64, ROWS);
+        int param = b.buffer("param0", KBuffer.Role.PARAM, KType.F64, -1);
+        b.declareArg(KType.I64);
+        KValue t = b.arg(StepKir.T);
+        KValue one = b.constI(KType.I64, 1);
+        KValue last = b.sub(b.length(param), one);
+        KValue paramSum = b.loop(0, 4, List.of(b.constF(KType.F64, 0.0)), (r, c) -> List.of(
+                b.add(c.get(0), b.load(param, b.convert(KType.I32, b.min(b.convert(KType.I64, r), last)))))).get(0);
+        KValue u = b.sub(t, b.constI(KType.I64, 7));
+        KValue k = b.div(u, b.constI(KType.I64, 3));
+        for (long divisor : new long[] {-1, 0}) {
+            k = b.add(k, b.div(u, b.constI(KType.I64, divisor)));
+        }
+        for (long divisor : new long[] {3, -1, 0}) {
+            k = b.add(k, b.binary(KInstr.BinaryKind.REM, u, b.constI(KType.I64, divisor)));
+        }
+        KValue x = b.load(StepKir.X, 0);
+        List<KValue> dot = b.loop(0, ROWS, List.of(x, k), (r, c) -> List.of(
+                b.fma(b.load(ring, r), b.convert(KType.F64, c.get(1)), c.get(0)), b.add(c.get(1), one)));
+        KValue weight = b.convert(KType.F64, dot.get(1));
+        KValue y = b.add(b.add(b.add(dot.get(0), weight), paramSum), b.load(state0, 0));
+        b.store(ring, b.convert(KType.I32, b.binary(KInstr.BinaryKind.REM, t, b.constI(KType.I64, ROWS))), x);
+        b.store(state0, 0, b.mul(y, b.constF(KType.F64, 0.25)));
+        b.store(StepKir.Y, 0, y);
+        return new StepKir(b.build(), DType.F64, 1, 2,
+                List.of(new ParamSlot("param 0", PARAM.length, ParamSlot.Rule.FINITE)));
+    }
+
+    static double input(int t, int i) {
+        return ((t * 31 + i * 17) % 23 - 11) * 0.375;
+    }
+
+    @Test
+    void hostKernelEqualsTheEvaluator() {
+        StepKir k = kernel();
+        String ll = LlvmEmitter.host(k, "loops", "loops");
+        String scalars = ll.substring(ll.indexOf("@loops_scalars("), ll.indexOf("@loops_loop("));
+        assertTrue(scalars.contains("for0:") && scalars.contains("srem i64") && scalars.contains("sdiv i64"), ll);
+        assertTrue(ll.substring(ll.indexOf("@loops_loop(")).contains("for0.body:"), ll);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, k, "loops", "loops");
+        long stride = N + 4;
+        double[][] buffers = new double[k.kernel().buffers().size()][];
+        buffers[k.state(0)] = new double[N];
+        buffers[k.state(1)] = new double[ROWS * N];
+        buffers[k.param(0)] = PARAM;
+        double[][] params = {PARAM};
+        ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(8L * N, 8);
+            MemorySegment y = arena.allocate(8L * N, 8);
+            MemorySegment[] state = {arena.allocate(8L * N, 8), arena.allocate(8L * ((ROWS - 1) * stride + N), 8)};
+            MemorySegment xs = arena.allocate(8L * N * STEPS, 8);
+            MemorySegment ys = arena.allocate(8L * N * STEPS, 8);
+            MemorySegment[] scanState = {arena.allocate(8L * N, 8), arena.allocate(8L * ROWS * N, 8)};
+            double[][] want = new double[STEPS][];
+            for (int t = 0; t < STEPS; t++) {
+                buffers[StepKir.X] = new double[N];
+                for (int i = 0; i < N; i++) {
+                    buffers[StepKir.X][i] = input(t, i);
+                    x.setAtIndex(d, i, input(t, i));
+                    xs.setAtIndex(d, (long) t * N + i, input(t, i));
+                }
+                buffers[StepKir.Y] = new double[N];
+                KirEvaluator.run(k.kernel(), buffers, new double[] {t}, N);
+                want[t] = buffers[StepKir.Y];
+                kernel.step(t, params, x, y, state, stride, 0, 4);
+                kernel.step(t, params, x, y, state, stride, 4, N);
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[t][i], y.getAtIndex(d, i), "step " + t + " element " + i);
+                    assertBits(buffers[k.state(0)][i], state[0].getAtIndex(d, i), "step " + t + " state0 " + i);
+                    for (int r = 0; r < ROWS; r++) {
+                        assertBits(buffers[k.state(1)][r * N + i], state[1].getAtIndex(d, r * stride + i),
+                                "step " + t + " state1 row " + r + " element " + i);
+                    }
+                }
+            }
+            kernel.scan(0, STEPS, params, xs, ys, N, scanState, N, 0, N);
+            for (int t = 0; t < STEPS; t++) {
+                for (int i = 0; i < N; i++) {
+                    assertBits(want[t][i], ys.getAtIndex(d, (long) t * N + i), "scan step " + t + " element " + i);
+                }
+            }
+            for (int e = 0; e < ROWS * N; e++) {
+                assertBits(buffers[k.state(1)][e], scanState[1].getAtIndex(d, e), "state1 after the scan, " + e);
+            }
+        }
+    }
+
+    @Test
+    void gpuFormAssembles() {
+        StepKir k = kernel();
+        for (String ll : List.of(LlvmEmitter.ptx(k, "loops", "loops"), LlvmEmitter.ptxNoise(k, "loops", "loops"))) {
+            for (String arch : List.of("sm_80", "sm_90")) {
+                String ptx = LLVM.emitPtx(ll, arch);
+                assumeTrue(PtxAssembler.available(), "ptxas is not on PATH");
+                new PtxAssembler().check(ptx, arch);
+            }
+        }
+    }
+
+    private static void assertBits(double want, double got, String what) {
+        if (Double.doubleToRawLongBits(want) != Double.doubleToRawLongBits(got)) {
+            throw new AssertionError(what + ": got " + got + ", the evaluator gives " + want);
+        }
+    }
+}
