@@ -27,11 +27,14 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -39,8 +42,15 @@ import javax.lang.model.element.Modifier;
  * are computed once per step, before the loop over the slice; lane values run in a full-vector main loop with
  * {@code SPECIES_PREFERRED}, then in a scalar tail that computes the same bits, so any split of the slice gives
  * identical results. Uniform values a lane instruction reads are broadcast once per call. The whole-scan entry
- * point walks the slice in blocks of {@link #SCAN_BLOCK} elements and runs every step on a block
- * before moving on, so state stays in cache. Constants are written where they are used.
+ * point walks the slice in blocks of {@link #SCAN_BLOCK} elements (fewer when the state has many rows) and runs
+ * every step on a block before moving on, so state stays in cache. Constants are written where they are used.
+ *
+ * <p>Row {@code r} of a state buffer is at element {@code r * stateStride} of its segment. A loop of the step (over
+ * the rows of a ring state buffer) is split in two: its uniform part runs once per step with the other uniform
+ * values, keeping each iteration's uniform values that lanes read (a row's weight, a computed row index) in a small
+ * array; its lane part runs over blocks of {@link #LOOP_BLOCK} elements, the loop outside the element loop, so each
+ * iteration streams one row of the block while every element still sees the iterations in order. Lane values that
+ * pass from one part of such a body to another, carried values included, wait in block-long arrays.
  */
 public final class VectorStepBackend {
     /** Elements of the slice per whole-scan block (state of a block stays in L1/L2). */
@@ -48,6 +58,15 @@ public final class VectorStepBackend {
 
     /** Most elements one call of the element loop takes (an int-indexed counted loop). */
     public static final int CALL = 1 << 20;
+
+    /**
+     * Elements per block of a step whose lanes run a loop: the block's carried values stay in L1 while each
+     * iteration streams its row of the block.
+     */
+    public static final int LOOP_BLOCK = 512;
+
+    /** Element-rows of state a whole-scan block of a step with multi-row state holds, at most (about its L2 share). */
+    private static final int SCAN_STATE = 4 * SCAN_BLOCK;
 
     private static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
     private static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
@@ -62,50 +81,215 @@ public final class VectorStepBackend {
         return new Render(s).file(pkg, name, description);
     }
 
+    /** Elements per whole-scan block of {@code s}: {@link #SCAN_BLOCK}, or fewer when its state has more than one row. */
+    public static int scanBlock(StepKir s) {
+        int rows = 0;
+        boolean multiRow = false;
+        for (int b = 0; b < s.stateCount(); b++) {
+            int r = s.kernel().buffers().get(s.state(b)).elements();
+            rows += r;
+            multiRow |= r > 1;
+        }
+        if (!multiRow) {
+            return SCAN_BLOCK;
+        }
+        return Math.max(LOOP_BLOCK, Math.min(SCAN_BLOCK, Integer.highestOneBit(SCAN_STATE / rows)));
+    }
+
+    /**
+     * One part of a body whose lanes run a loop: a run of lane instructions, or one loop; {@code imports} are the
+     * lane values it reads that another part defines.
+     */
+    private record Phase(List<KInstr> straight, KInstr.Loop loop, Set<Integer> imports) {}
+
     private static final class Render {
         private final StepKir s;
         private final Kernel k;
         private final boolean f32;
+        private final KType element;
         private final TypeName scalar;
         private final ClassName vector;
+        /** The instruction defining each value, loop bodies included. */
         private final Map<Integer, KInstr> defs = new HashMap<>();
+        /** Loop indices, carried values and results: values defined by a loop, named {@code vN} where defined. */
+        private final Set<Integer> loopValues = new HashSet<>();
+        /** For each value a loop body sees that is defined inside the loop (its index and carried values too): the loop's index id. */
+        private final Map<Integer, Integer> scope = new HashMap<>();
+        /** Top-level uniform instructions and every loop (for its uniform part), in order: what each step computes first. */
         private final List<KInstr> uniform = new ArrayList<>();
+        /** Top-level lane instructions and loops with lane work, in order. */
         private final List<KInstr> lane = new ArrayList<>();
+        /** Uniform values defined outside loops that lanes read, broadcast once per call. */
         private final Set<Integer> splatted = new LinkedHashSet<>();
+        /**
+         * For each loop (by its index id): the uniform values of its body that its lanes read, kept per iteration
+         * (element type: a broadcast operand; integer: a row index).
+         */
+        private final Map<Integer, Set<Integer>> perIteration = new HashMap<>();
+        /** Loop indices lane accesses use as their row. */
+        private final Set<Integer> indexRows = new HashSet<>();
+        /** Uniform values defined outside loops that lane accesses use as their row, passed to the element loop. */
+        private final Set<Integer> rowArgs = new LinkedHashSet<>();
+        /** Constant rows above 0 that lane accesses use. */
+        private final Set<Long> rowConstants = new TreeSet<>();
+        private final boolean phased;
+        private boolean strided;
 
         Render(StepKir s) {
             this.s = s;
             this.k = s.kernel();
             this.f32 = s.dtype() == DType.F32;
+            this.element = f32 ? KType.F32 : KType.F64;
             this.scalar = f32 ? TypeName.FLOAT : TypeName.DOUBLE;
             this.vector = f32 ? FLOAT_VECTOR : DOUBLE_VECTOR;
-            KType element = f32 ? KType.F32 : KType.F64;
+            boolean loops = false;
             for (KInstr i : k.body()) {
-                if (i instanceof KInstr.Loop) {
-                    throw new IllegalStateException("kernel " + k.name() + ": a streaming step has no loops");
+                define(i, -1);
+                boolean isLane = i instanceof KInstr.Loop l ? hasLaneWork(l) : isLane(i);
+                if (i instanceof KInstr.Loop || !isLane) {
+                    uniform.add(i);
                 }
-                if (i.dst() != null) {
-                    defs.put(i.dst().id(), i);
+                if (isLane) {
+                    lane.add(i);
+                    loops |= i instanceof KInstr.Loop;
                 }
-                boolean isLane = i instanceof KInstr.Store || i.dst().lane();
-                (isLane ? lane : uniform).add(i);
+            }
+            this.phased = loops;
+            for (KInstr i : lane) {
+                forEachLane(i, x -> refuseUnsupportedLane(x, false));
             }
             for (KInstr i : lane) {
-                refuseUnsupportedLane(i, false);
+                collectReads(i, -1);
             }
-            for (KInstr i : lane) {
-                refuseUnsupportedLane(i, true);
-                List<KValue> read = i instanceof KInstr.Store st ? List.of(st.value())
-                        : i instanceof KInstr.Load ? List.of() : i.operands();
-                for (KValue v : read) {
-                    if (!v.lane()) {
-                        if (v.type() != element) {
-                            throw new IllegalStateException("kernel " + k.name() + ": lane instruction " + i + " reads uniform "
-                                    + v.type().text() + " " + v);
-                        }
-                        splatted.add(v.id());
+        }
+
+        /** Registers the values {@code i} defines; {@code loop} is the enclosing loop's index id, or -1. */
+        private void define(KInstr i, int loop) {
+            if (i instanceof KInstr.Loop l) {
+                if (loop >= 0) {
+                    throw new IllegalStateException("kernel " + k.name() + ": the loops of a streaming step do not nest");
+                }
+                int id = l.index().id();
+                perIteration.put(id, new LinkedHashSet<>());
+                loopValues.add(id);
+                scope.put(id, id);
+                for (KValue p : l.params()) {
+                    loopValues.add(p.id());
+                    scope.put(p.id(), id);
+                }
+                for (KInstr b : l.body()) {
+                    define(b, id);
+                }
+                for (KValue r : l.results()) {
+                    loopValues.add(r.id());
+                }
+                return;
+            }
+            if (i.dst() != null) {
+                defs.put(i.dst().id(), i);
+                if (loop >= 0) {
+                    scope.put(i.dst().id(), loop);
+                }
+            }
+        }
+
+        private static boolean isLane(KInstr i) {
+            return i instanceof KInstr.Store || i.dst().lane();
+        }
+
+        private static boolean hasLaneWork(KInstr.Loop l) {
+            return l.params().stream().anyMatch(KValue::lane) || l.body().stream().anyMatch(Render::isLane);
+        }
+
+        /** Visits {@code i}, or the lane instructions of the body of loop {@code i}. */
+        private static void forEachLane(KInstr i, Consumer<KInstr> visit) {
+            if (i instanceof KInstr.Loop l) {
+                for (KInstr b : l.body()) {
+                    if (isLane(b)) {
+                        visit.accept(b);
                     }
                 }
+            } else {
+                visit.accept(i);
+            }
+        }
+
+        /**
+         * Refuses what lane instruction {@code i} cannot do and records the uniform values it reads and the rows it
+         * accesses; {@code loop} is the enclosing loop's index id, or -1.
+         */
+        private void collectReads(KInstr i, int loop) {
+            if (i instanceof KInstr.Loop l) {
+                int id = l.index().id();
+                for (int j = 0; j < l.params().size(); j++) {
+                    if (l.params().get(j).lane()) {
+                        readUniform(l.inits().get(j), i);
+                    }
+                }
+                for (KInstr b : l.body()) {
+                    if (isLane(b)) {
+                        collectReads(b, id);
+                    }
+                }
+                for (int j = 0; j < l.params().size(); j++) {
+                    if (l.params().get(j).lane()) {
+                        readUniform(l.yields().get(j), i);
+                    }
+                }
+                return;
+            }
+            refuseUnsupportedLane(i, true);
+            if (i instanceof KInstr.Load l) {
+                row(l.buffer(), l.index(), i);
+            } else if (i instanceof KInstr.Store st) {
+                row(st.buffer(), st.index(), i);
+            }
+            List<KValue> read = i instanceof KInstr.Store st ? List.of(st.value())
+                    : i instanceof KInstr.Load ? List.of() : i.operands();
+            for (KValue v : read) {
+                readUniform(v, i);
+            }
+        }
+
+        /** Records that a lane instruction reads {@code v}, when it is uniform: broadcast per call, or per iteration of its loop. */
+        private void readUniform(KValue v, KInstr i) {
+            if (v.lane()) {
+                return;
+            }
+            if (v.type() != element) {
+                throw new IllegalStateException("kernel " + k.name() + ": lane instruction " + i + " reads uniform "
+                        + v.type().text() + " " + v);
+            }
+            Integer loop = scope.get(v.id());
+            if (loop == null) {
+                splatted.add(v.id());
+            } else {
+                perIteration.get(loop).add(v.id());
+            }
+        }
+
+        /** Records the row a lane access of {@code buffer} at {@code index} takes. */
+        private void row(int buffer, KValue index, KInstr i) {
+            int rows = k.buffers().get(buffer).elements();
+            if (defs.get(index.id()) instanceof KInstr.ConstI c) {
+                if (c.value() < 0 || c.value() >= rows) {
+                    throw new IllegalStateException("kernel " + k.name() + ": " + i + " takes row " + c.value() + " of "
+                            + rows);
+                }
+                if (c.value() > 0) {
+                    rowConstants.add(c.value());
+                    strided = true;
+                }
+                return;
+            }
+            strided = true;
+            Integer loop = scope.get(index.id());
+            if (loop == null) {
+                rowArgs.add(index.id());
+            } else if (loop == index.id()) {
+                indexRows.add(loop);
+            } else {
+                perIteration.get(loop).add(index.id());
             }
         }
 
@@ -120,13 +304,15 @@ public final class VectorStepBackend {
                     .addParameter(MemorySegment.class, "x")
                     .addParameter(MemorySegment.class, "y")
                     .addParameter(ArrayTypeName.of(MemorySegment.class), "state")
+                    .addParameter(long.class, "stateStride")
                     .addParameter(long.class, "from")
                     .addParameter(long.class, "to");
-            step.addCode(prologue());
+            step.addCode(prologue(true));
             step.beginControlFlow("for (long at = from; at < to; at += $L)", CALL)
                     .addStatement("loop($L)", loopArgs("at", "at", "at", "(int) Math.min(" + CALL + ", to - at)"))
                     .endControlFlow();
 
+            int block = scanBlock(s);
             MethodSpec.Builder scan = MethodSpec.methodBuilder("scan")
                     .addAnnotation(Override.class)
                     .addModifiers(Modifier.PUBLIC)
@@ -137,28 +323,53 @@ public final class VectorStepBackend {
                     .addParameter(MemorySegment.class, "y")
                     .addParameter(long.class, "rowStride")
                     .addParameter(ArrayTypeName.of(MemorySegment.class), "state")
+                    .addParameter(long.class, "stateStride")
                     .addParameter(long.class, "from")
                     .addParameter(long.class, "to");
-            scan.beginControlFlow("for (long block = from; block < to; block += $L)", SCAN_BLOCK)
-                    .addStatement("int n = (int) Math.min($L, to - block)", SCAN_BLOCK)
+            for (KInstr i : uniform) {
+                if (i instanceof KInstr.Loop l) {
+                    scan.addCode(iterationArrays(l));
+                }
+            }
+            scan.beginControlFlow("for (long block = from; block < to; block += $L)", block)
+                    .addStatement("int n = (int) Math.min($L, to - block)", block)
                     .beginControlFlow("for (int k = 0; k < steps; k++)")
                     .addStatement("long t = t0 + k")
                     .addStatement("long row = k * rowStride + block")
-                    .addCode(prologue())
+                    .addCode(prologue(false))
                     .addStatement("loop($L)", loopArgs("row", "row", "block", "n"))
                     .endControlFlow()
                     .endControlFlow();
 
             MethodSpec.Builder loop = MethodSpec.methodBuilder("loop")
                     .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                    .addParameter(ArrayTypeName.of(scalar), "splats")
-                    .addParameter(MemorySegment.class, "x")
+                    .addParameter(ArrayTypeName.of(scalar), "splats");
+            for (KInstr i : lane) {
+                if (i instanceof KInstr.Loop l) {
+                    for (int id : perIteration.get(l.index().id())) {
+                        loop.addParameter(ArrayTypeName.of(iterationType(id)), "u" + id);
+                    }
+                }
+            }
+            loop.addParameter(MemorySegment.class, "x")
                     .addParameter(MemorySegment.class, "y")
                     .addParameter(ArrayTypeName.of(MemorySegment.class), "state")
-                    .addParameter(long.class, "xAt").addParameter(long.class, "yAt").addParameter(long.class, "stateAt")
-                    .addParameter(int.class, "n");
+                    .addParameter(long.class, "xAt").addParameter(long.class, "yAt").addParameter(long.class, "stateAt");
+            if (strided) {
+                loop.addParameter(long.class, "stateStride");
+            }
+            for (int id : rowArgs) {
+                loop.addParameter(long.class, "v" + id);
+            }
+            loop.addParameter(int.class, "n");
             loop.addJavadoc("Elements {@code [0, n)} of one step: x, y and the state buffers start at the given element offsets;\n"
                     + "{@code splats} holds the uniform values the lanes read, in order.\n");
+            if (strided) {
+                loop.addJavadoc("Row {@code r} of a state buffer starts {@code r * stateStride} elements further.\n");
+            }
+            if (phased) {
+                loop.addJavadoc("{@code uN} holds value N of each iteration of its loop.\n");
+            }
             int slot = 0;
             for (int id : splatted) {
                 loop.addStatement("$T s$L = splats[$L]", scalar, id, slot++);
@@ -167,19 +378,33 @@ public final class VectorStepBackend {
             for (int b = 0; b < s.stateCount(); b++) {
                 loop.addStatement("$T state$L = state[$L]", MemorySegment.class, b, b);
             }
-            loop.addStatement("int i = 0");
-            loop.addStatement("int bound = SPECIES.loopBound(n)");
-            loop.beginControlFlow("for (; i < bound; i += SPECIES.length())");
-            for (KInstr i : lane) {
-                loop.addCode(laneVector(i));
+            for (long c : rowConstants) {
+                loop.addStatement("long rowC$L = stateAt + $LL * stateStride", c, c);
             }
-            loop.endControlFlow();
-            loop.beginControlFlow("for (; i < n; i++)");
-            for (KInstr i : lane) {
-                loop.addCode(laneScalar(i));
+            for (int id : rowArgs) {
+                loop.addStatement("long row$L = stateAt + v$L * stateStride", id, id);
             }
-            loop.endControlFlow();
+            if (phased) {
+                loop.addCode(phasedBody());
+            } else {
+                loop.addStatement("int i = 0");
+                loop.addStatement("int bound = SPECIES.loopBound(n)");
+                loop.beginControlFlow("for (; i < bound; i += SPECIES.length())");
+                for (KInstr i : lane) {
+                    loop.addCode(laneVector(i));
+                }
+                loop.endControlFlow();
+                loop.beginControlFlow("for (; i < n; i++)");
+                for (KInstr i : lane) {
+                    loop.addCode(laneScalar(i));
+                }
+                loop.endControlFlow();
+            }
 
+            StringBuilder rows = new StringBuilder();
+            for (int b = 0; b < s.stateCount(); b++) {
+                rows.append(b == 0 ? "" : ", ").append(k.buffers().get(s.state(b)).elements());
+            }
             TypeSpec type = TypeSpec.classBuilder(name)
                     .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                     .addSuperinterface(StepKernel.class)
@@ -203,6 +428,9 @@ public final class VectorStepBackend {
                     .addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(ParamSlot.class)),
                                     "SLOTS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                             .initializer(slotsInitializer()).build())
+                    .addField(FieldSpec.builder(ArrayTypeName.of(int.class), "STATE_ROWS", Modifier.PRIVATE, Modifier.STATIC,
+                                    Modifier.FINAL)
+                            .initializer("{$L}", rows).build())
                     .addMethod(MethodSpec.methodBuilder("paramSlots").addAnnotation(Override.class)
                             .addModifiers(Modifier.PUBLIC).returns(ParameterizedTypeName.get(ClassName.get(List.class),
                                     ClassName.get(ParamSlot.class)))
@@ -210,6 +438,9 @@ public final class VectorStepBackend {
                     .addMethod(MethodSpec.methodBuilder("stateCount").addAnnotation(Override.class)
                             .addModifiers(Modifier.PUBLIC).returns(int.class)
                             .addStatement("return $L", s.stateCount()).build())
+                    .addMethod(MethodSpec.methodBuilder("stateRows").addAnnotation(Override.class)
+                            .addModifiers(Modifier.PUBLIC).returns(int.class).addParameter(int.class, "k")
+                            .addStatement("return STATE_ROWS[k]").build())
                     .addMethod(step.build())
                     .addMethod(scan.build())
                     .addMethod(loop.build())
@@ -232,26 +463,138 @@ public final class VectorStepBackend {
             return CodeBlock.of("$T.of($L)", List.class, CodeBlock.join(items, ",\n"));
         }
 
-        /** The arguments of a {@code loop} call: the splatted uniform values packed in one array, then buffers and offsets. */
+        /**
+         * The arguments of a {@code loop} call: the splatted uniform values packed in one array, each loop's
+         * per-iteration arrays, then buffers, offsets, the row stride and the rows taken from uniform values.
+         */
         private String loopArgs(String xAt, String yAt, String sAt, String n) {
             List<String> values = new ArrayList<>();
             for (int id : splatted) {
-                values.add(uniformRef(defs.get(id).dst()));
+                values.add(uniformRef(valueOf(id)));
             }
-            return String.join(", ", List.of("new " + scalar + "[] {" + String.join(", ", values) + "}", "x", "y", "state",
-                    xAt, yAt, sAt, n));
+            List<String> args = new ArrayList<>();
+            args.add("new " + scalar + "[] {" + String.join(", ", values) + "}");
+            for (KInstr i : lane) {
+                if (i instanceof KInstr.Loop l) {
+                    for (int id : perIteration.get(l.index().id())) {
+                        args.add("u" + id);
+                    }
+                }
+            }
+            args.addAll(List.of("x", "y", "state", xAt, yAt, sAt));
+            if (strided) {
+                args.add("stateStride");
+            }
+            for (int id : rowArgs) {
+                args.add(uniformRef(valueOf(id)));
+            }
+            args.add(n);
+            return String.join(", ", args);
+        }
+
+        /** The value with id {@code id}, as its defining instruction or loop declares it. */
+        private KValue valueOf(int id) {
+            KInstr d = defs.get(id);
+            if (d != null) {
+                return d.dst();
+            }
+            for (KInstr i : k.body()) {
+                if (i instanceof KInstr.Loop l) {
+                    for (KValue v : concat(List.of(l.index()), l.params(), l.results())) {
+                        if (v.id() == id) {
+                            return v;
+                        }
+                    }
+                }
+            }
+            throw new IllegalStateException("kernel " + k.name() + ": %" + id + " is not defined in its body");
+        }
+
+        private static List<KValue> concat(List<KValue> a, List<KValue> b, List<KValue> c) {
+            List<KValue> all = new ArrayList<>(a);
+            all.addAll(b);
+            all.addAll(c);
+            return all;
+        }
+
+        /** The Java element type of per-iteration value {@code id}'s array: the kernel's scalar, or long for a row. */
+        private TypeName iterationType(int id) {
+            return valueOf(id).type().isFloat() ? scalar : TypeName.LONG;
         }
 
         /** The uniform values of one step, each computed once (constants and the step index are used in place). */
-        private CodeBlock prologue() {
+        private CodeBlock prologue(boolean declareArrays) {
             CodeBlock.Builder c = CodeBlock.builder();
             for (KInstr i : uniform) {
+                if (i instanceof KInstr.Loop l) {
+                    if (declareArrays) {
+                        c.add(iterationArrays(l));
+                    }
+                    c.add(uniformLoop(l));
+                    continue;
+                }
                 if (inPlace(i)) {
                     continue;
                 }
                 c.addStatement("$T v$L = $L", javaType(i.dst().type()), i.dst().id(), uniformExpr(i));
             }
             return c.build();
+        }
+
+        /** The arrays that hold loop {@code l}'s per-iteration values. */
+        private CodeBlock iterationArrays(KInstr.Loop l) {
+            CodeBlock.Builder c = CodeBlock.builder();
+            for (int id : perIteration.get(l.index().id())) {
+                TypeName t = iterationType(id);
+                c.addStatement("$T u$L = new $T[$L]", ArrayTypeName.of(t), id, t, l.trips());
+            }
+            return c.build();
+        }
+
+        /**
+         * The uniform part of loop {@code l}: its uniform carried values (results declared before it) and the
+         * per-iteration values its lanes read; nothing when there are neither.
+         */
+        private CodeBlock uniformLoop(KInstr.Loop l) {
+            CodeBlock.Builder c = CodeBlock.builder();
+            Set<Integer> kept = perIteration.get(l.index().id());
+            List<Integer> carried = new ArrayList<>();
+            for (int j = 0; j < l.params().size(); j++) {
+                if (!l.params().get(j).lane()) {
+                    carried.add(j);
+                }
+            }
+            if (kept.isEmpty() && carried.isEmpty()) {
+                return c.build();
+            }
+            for (int j : carried) {
+                KValue r = l.results().get(j);
+                c.addStatement("$T v$L = $L", javaType(r.type()), r.id(), uniformRef(l.inits().get(j)));
+            }
+            String index = "v" + l.index().id();
+            c.beginControlFlow("for (int $L = $L; $L < $L; $L++)", index, l.start(), index, l.end(), index);
+            for (int j : carried) {
+                KValue p = l.params().get(j);
+                c.addStatement("$T v$L = v$L", javaType(p.type()), p.id(), l.results().get(j).id());
+            }
+            for (KInstr i : l.body()) {
+                if (!isLane(i) && !inPlace(i)) {
+                    c.addStatement("$T v$L = $L", javaType(i.dst().type()), i.dst().id(), uniformExpr(i));
+                }
+            }
+            for (int id : kept) {
+                c.addStatement("u$L[$L] = $L", id, iteration(l), uniformRef(valueOf(id)));
+            }
+            for (int j : carried) {
+                c.addStatement("v$L = $L", l.results().get(j).id(), uniformRef(l.yields().get(j)));
+            }
+            c.endControlFlow();
+            return c.build();
+        }
+
+        /** The position of the current iteration of {@code l} in its per-iteration arrays. */
+        private static String iteration(KInstr.Loop l) {
+            return l.start() == 0 ? "v" + l.index().id() : "v" + l.index().id() + " - " + l.start();
         }
 
         private static boolean inPlace(KInstr i) {
@@ -263,6 +606,9 @@ public final class VectorStepBackend {
         private String uniformRef(KValue v) {
             KInstr d = defs.get(v.id());
             if (d == null) {
+                if (loopValues.contains(v.id())) {
+                    return "v" + v.id();
+                }
                 throw new IllegalStateException("kernel " + k.name() + ": " + v + " is not defined in its body");
             }
             if (d instanceof KInstr.ConstF c) {
@@ -316,6 +662,212 @@ public final class VectorStepBackend {
         }
 
         /**
+         * The element loop of a step whose lanes run a loop: over blocks of {@link #LOOP_BLOCK} elements, each
+         * part of the body ({@link Phase}) in turn over the whole block, lane values passing between parts in
+         * block-long arrays {@code bN}.
+         */
+        private CodeBlock phasedBody() {
+            List<Phase> phases = phases();
+            Set<Integer> arrays = new TreeSet<>();
+            for (Phase p : phases) {
+                arrays.addAll(p.imports());
+                if (p.loop() != null) {
+                    for (KValue r : p.loop().results()) {
+                        if (r.lane()) {
+                            arrays.add(r.id());
+                        }
+                    }
+                }
+            }
+            CodeBlock.Builder c = CodeBlock.builder();
+            c.addStatement("int blockLength = Math.min(n, $L)", LOOP_BLOCK);
+            for (int id : arrays) {
+                c.addStatement("$T b$L = new $T[blockLength]", ArrayTypeName.of(scalar), id, scalar);
+            }
+            c.beginControlFlow("for (int blk = 0; blk < n; blk += $L)", LOOP_BLOCK);
+            c.addStatement("int end = Math.min(n, blk + $L)", LOOP_BLOCK);
+            c.addStatement("int bound = blk + SPECIES.loopBound(end - blk)");
+            for (Phase p : phases) {
+                c.add(p.loop() == null ? straightPhase(p, arrays) : loopPhase(p));
+            }
+            c.endControlFlow();
+            return c.build();
+        }
+
+        /** The top-level lane items split at each loop, with the lane values each part reads from another. */
+        private List<Phase> phases() {
+            List<Phase> phases = new ArrayList<>();
+            List<KInstr> run = new ArrayList<>();
+            for (KInstr i : lane) {
+                if (i instanceof KInstr.Loop l) {
+                    if (!run.isEmpty()) {
+                        phases.add(new Phase(List.copyOf(run), null, imports(run, List.of(), Set.of())));
+                        run.clear();
+                    }
+                    Set<Integer> reads = new TreeSet<>(imports(List.of(), l.inits(), Set.of()));
+                    reads.addAll(imports(l.body(), l.yields(), own(l)));
+                    phases.add(new Phase(List.of(), l, reads));
+                } else {
+                    run.add(i);
+                }
+            }
+            if (!run.isEmpty()) {
+                phases.add(new Phase(List.copyOf(run), null, imports(run, List.of(), Set.of())));
+            }
+            return phases;
+        }
+
+        /** The lane values {@code body} (and {@code extra}) read that neither it nor {@code own} defines, in id order. */
+        private static Set<Integer> imports(List<KInstr> body, List<KValue> extra, Set<Integer> own) {
+            Set<Integer> defined = new HashSet<>(own);
+            Set<Integer> read = new TreeSet<>();
+            for (KInstr i : body) {
+                if (isLane(i)) {
+                    List<KValue> operands = i instanceof KInstr.Store st ? List.of(st.value())
+                            : i instanceof KInstr.Load ? List.of() : i.operands();
+                    for (KValue v : operands) {
+                        if (v.lane() && !defined.contains(v.id())) {
+                            read.add(v.id());
+                        }
+                    }
+                    if (i.dst() != null) {
+                        defined.add(i.dst().id());
+                    }
+                }
+            }
+            for (KValue v : extra) {
+                if (v.lane() && !defined.contains(v.id())) {
+                    read.add(v.id());
+                }
+            }
+            return read;
+        }
+
+        /** A run of lane instructions over the block; values another part reads are kept in their arrays. */
+        private CodeBlock straightPhase(Phase p, Set<Integer> arrays) {
+            CodeBlock.Builder c = CodeBlock.builder();
+            c.beginControlFlow("for (int i = blk; i < bound; i += SPECIES.length())");
+            importVectors(c, p.imports());
+            for (KInstr i : p.straight()) {
+                c.add(laneVector(i));
+                if (i.dst() != null && arrays.contains(i.dst().id())) {
+                    c.addStatement("v$L.intoArray(b$L, i - blk)", i.dst().id(), i.dst().id());
+                }
+            }
+            c.endControlFlow();
+            c.beginControlFlow("for (int i = bound; i < end; i++)");
+            importScalars(c, p.imports());
+            for (KInstr i : p.straight()) {
+                c.add(laneScalar(i));
+                if (i.dst() != null && arrays.contains(i.dst().id())) {
+                    c.addStatement("b$L[i - blk] = v$L", i.dst().id(), i.dst().id());
+                }
+            }
+            c.endControlFlow();
+            return c.build();
+        }
+
+        /**
+         * A loop's lane part over the block: its lane carried values start at their initial values in their arrays
+         * ({@code bR}, R the result), then each iteration runs over the whole block with that iteration's uniform
+         * values and rows, reading and writing the carried values there.
+         */
+        private CodeBlock loopPhase(Phase p) {
+            KInstr.Loop l = p.loop();
+            List<Integer> carried = new ArrayList<>();
+            List<KValue> inits = new ArrayList<>();
+            for (int j = 0; j < l.params().size(); j++) {
+                if (l.params().get(j).lane()) {
+                    carried.add(j);
+                    inits.add(l.inits().get(j));
+                }
+            }
+            CodeBlock.Builder c = CodeBlock.builder();
+            if (!carried.isEmpty()) {
+                Set<Integer> initImports = imports(List.of(), inits, Set.of());
+                c.beginControlFlow("for (int i = blk; i < bound; i += SPECIES.length())");
+                importVectors(c, initImports);
+                for (int j : carried) {
+                    c.addStatement("$L.intoArray(b$L, i - blk)", vec(l.inits().get(j)), l.results().get(j).id());
+                }
+                c.endControlFlow();
+                c.beginControlFlow("for (int i = bound; i < end; i++)");
+                importScalars(c, initImports);
+                for (int j : carried) {
+                    c.addStatement("b$L[i - blk] = $L", l.results().get(j).id(), sca(l.inits().get(j)));
+                }
+                c.endControlFlow();
+            }
+            int index = l.index().id();
+            c.beginControlFlow("for (int v$L = $L; v$L < $L; v$L++)", index, l.start(), index, l.end(), index);
+            for (int id : perIteration.get(index)) {
+                if (valueOf(id).type().isFloat()) {
+                    c.addStatement("$T s$L = u$L[$L]", scalar, id, id, iteration(l));
+                    c.addStatement("$T s$LV = $T.broadcast(SPECIES, s$L)", vector, id, vector, id);
+                } else {
+                    c.addStatement("long row$L = stateAt + u$L[$L] * stateStride", id, id, iteration(l));
+                }
+            }
+            if (indexRows.contains(index)) {
+                c.addStatement("long row$L = stateAt + v$L * stateStride", index, index);
+            }
+            Set<Integer> imports = imports(l.body(), l.yields(), own(l));
+            c.beginControlFlow("for (int i = blk; i < bound; i += SPECIES.length())");
+            for (int j : carried) {
+                c.addStatement("$T v$L = $T.fromArray(SPECIES, b$L, i - blk)", vector, l.params().get(j).id(), vector,
+                        l.results().get(j).id());
+            }
+            importVectors(c, imports);
+            for (KInstr i : l.body()) {
+                if (isLane(i)) {
+                    c.add(laneVector(i));
+                }
+            }
+            for (int j : carried) {
+                c.addStatement("$L.intoArray(b$L, i - blk)", vec(l.yields().get(j)), l.results().get(j).id());
+            }
+            c.endControlFlow();
+            c.beginControlFlow("for (int i = bound; i < end; i++)");
+            for (int j : carried) {
+                c.addStatement("$T v$L = b$L[i - blk]", scalar, l.params().get(j).id(), l.results().get(j).id());
+            }
+            importScalars(c, imports);
+            for (KInstr i : l.body()) {
+                if (isLane(i)) {
+                    c.add(laneScalar(i));
+                }
+            }
+            for (int j : carried) {
+                c.addStatement("b$L[i - blk] = $L", l.results().get(j).id(), sca(l.yields().get(j)));
+            }
+            c.endControlFlow();
+            c.endControlFlow();
+            return c.build();
+        }
+
+        /** The values loop {@code l} defines for its body: its index and carried values. */
+        private static Set<Integer> own(KInstr.Loop l) {
+            Set<Integer> own = new HashSet<>();
+            own.add(l.index().id());
+            for (KValue p : l.params()) {
+                own.add(p.id());
+            }
+            return own;
+        }
+
+        private void importVectors(CodeBlock.Builder c, Set<Integer> ids) {
+            for (int id : ids) {
+                c.addStatement("$T v$L = $T.fromArray(SPECIES, b$L, i - blk)", vector, id, vector, id);
+            }
+        }
+
+        private void importScalars(CodeBlock.Builder c, Set<Integer> ids) {
+            for (int id : ids) {
+                c.addStatement("$T v$L = b$L[i - blk]", scalar, id, id);
+            }
+        }
+
+        /**
          * Refuses a lane instruction the vector loop cannot compute as its scalar tail does: functions first (so a
          * float32 {@code exp} is named as such, not by the conversion before it), then, when {@code rest}, the others.
          */
@@ -333,13 +885,13 @@ public final class VectorStepBackend {
                 case KInstr.Select sel -> rest ? "select" : null;
                 case KInstr.Convert cv -> rest ? "conversion" : null;
                 case KInstr.Load l -> {
-                    if (!(defs.get(l.index().id()) instanceof KInstr.ConstI c && c.value() == 0)) {
+                    if (!multiRow(l.buffer()) && !(defs.get(l.index().id()) instanceof KInstr.ConstI c && c.value() == 0)) {
                         throw new IllegalStateException("kernel " + k.name() + ": a step reads element 0 of its buffers: " + i);
                     }
                     yield null;
                 }
                 case KInstr.Store st -> {
-                    if (!(defs.get(st.index().id()) instanceof KInstr.ConstI c && c.value() == 0)) {
+                    if (!multiRow(st.buffer()) && !(defs.get(st.index().id()) instanceof KInstr.ConstI c && c.value() == 0)) {
                         throw new IllegalStateException("kernel " + k.name() + ": a step writes element 0 of its buffers: " + i);
                     }
                     yield null;
@@ -355,6 +907,11 @@ public final class VectorStepBackend {
                 throw new StreamfoldException(
                         "the vector backend keeps lanes bit-identical to its scalar tail; " + what + " per element is not supported");
             }
+        }
+
+        /** True for a state buffer of more than one row (a ring), which lanes access at any uniform row. */
+        private boolean multiRow(int buffer) {
+            return s.stateOfBuffer(buffer) >= 0 && k.buffers().get(buffer).elements() > 1;
         }
 
         /** A lane operand in the vector loop. */
@@ -381,16 +938,26 @@ public final class VectorStepBackend {
             return "state" + st;
         }
 
-        private String offset(int buffer) {
-            return buffer == StepKir.X ? "xAt" : buffer == StepKir.Y ? "yAt" : "stateAt";
+        /** The element offset of the row a lane access of {@code buffer} at {@code index} takes (element 0 of the slice). */
+        private String offset(int buffer, KValue index) {
+            if (buffer == StepKir.X) {
+                return "xAt";
+            }
+            if (buffer == StepKir.Y) {
+                return "yAt";
+            }
+            if (defs.get(index.id()) instanceof KInstr.ConstI c) {
+                return c.value() == 0 ? "stateAt" : "rowC" + c.value();
+            }
+            return "row" + index.id();
         }
 
         private CodeBlock laneVector(KInstr i) {
             return switch (i) {
                 case KInstr.Load l -> CodeBlock.of("$T v$L = $T.fromMemorySegment(SPECIES, $L, ($L + i) * BYTES, ORDER);\n",
-                        vector, l.dst().id(), vector, segment(l.buffer()), offset(l.buffer()));
+                        vector, l.dst().id(), vector, segment(l.buffer()), offset(l.buffer(), l.index()));
                 case KInstr.Store st -> CodeBlock.of("$L.intoMemorySegment($L, ($L + i) * BYTES, ORDER);\n", vec(st.value()),
-                        segment(st.buffer()), offset(st.buffer()));
+                        segment(st.buffer()), offset(st.buffer(), st.index()));
                 case KInstr.Unary u -> CodeBlock.of("$T v$L = $L;\n", vector, u.dst().id(), switch (u.kind()) {
                     case NEG -> vec(u.a()) + ".neg()";
                     case ABS -> vec(u.a()) + ".abs()";
@@ -416,7 +983,7 @@ public final class VectorStepBackend {
                 case KInstr.ConstI c -> throw new IllegalStateException("a constant is uniform");
                 case KInstr.Arg a -> throw new IllegalStateException("an argument is uniform");
                 case KInstr.Length l -> throw new IllegalStateException("a length is uniform");
-                case KInstr.Loop l -> throw new IllegalStateException("a streaming step has no loops");
+                case KInstr.Loop l -> throw new IllegalStateException("a loop is rendered as its own part of the element loop");
             };
         }
 
@@ -425,9 +992,9 @@ public final class VectorStepBackend {
             KType t = f32 ? KType.F32 : KType.F64;
             return switch (i) {
                 case KInstr.Load l -> CodeBlock.of("$T v$L = $L.getAtIndex($T.$L, $L + i);\n", scalar, l.dst().id(),
-                        segment(l.buffer()), LAYOUT, lay, offset(l.buffer()));
+                        segment(l.buffer()), LAYOUT, lay, offset(l.buffer(), l.index()));
                 case KInstr.Store st -> CodeBlock.of("$L.setAtIndex($T.$L, $L + i, $L);\n", segment(st.buffer()), LAYOUT, lay,
-                        offset(st.buffer()), sca(st.value()));
+                        offset(st.buffer(), st.index()), sca(st.value()));
                 case KInstr.Unary u -> CodeBlock.of("$T v$L = $L;\n", scalar, u.dst().id(), unary(u.kind(), t, sca(u.a())));
                 case KInstr.Binary b -> CodeBlock.of("$T v$L = $L;\n", scalar, b.dst().id(),
                         binary(b.kind(), t, sca(b.a()), sca(b.b())));
@@ -440,7 +1007,7 @@ public final class VectorStepBackend {
                 case KInstr.ConstI c -> throw new IllegalStateException("a constant is uniform");
                 case KInstr.Arg a -> throw new IllegalStateException("an argument is uniform");
                 case KInstr.Length l -> throw new IllegalStateException("a length is uniform");
-                case KInstr.Loop l -> throw new IllegalStateException("a streaming step has no loops");
+                case KInstr.Loop l -> throw new IllegalStateException("a loop is rendered as its own part of the element loop");
             };
         }
 

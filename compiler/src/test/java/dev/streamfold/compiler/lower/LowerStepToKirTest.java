@@ -47,7 +47,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The kernel IR v2 of a streaming step computes the same bits (NaNs compared as NaN) under {@link KirEvaluator} and
  * through {@link VectorStepBackend}: for every unary and binary function on per-step scalars and on slice elements,
  * for parameter reads at the step (clipped) and at constant indices, for the contraction of products into fma, and
- * for the streaming operators. The slice has 37 elements, so the vector loop and the scalar tail both run.
+ * for the streaming operators, ring state buffers of many rows included. The slice has 37 elements, so the vector
+ * loop and the scalar tail both run; a state buffer of {@code rows} rows holds {@code rows * 37} values, row after
+ * row, and compiled kernels get a row stride of 37.
  */
 class LowerStepToKirTest {
     private static final int N = 37;
@@ -205,7 +207,15 @@ class LowerStepToKirTest {
                 "inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2]))", "toeplitz(coef=[1, 0.5, 0.25])",
                 "inverse(toeplitz(coef=[1, 0.5, 0.25]))", "scale_rows_and_columns(prefix_sum, row=[1, 2], col=[3]) * 0.5",
                 "prefix_sum @ inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])) @ toeplitz(coef=[1, 0.5, 0.25])",
-                "inverse(inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])))").map(Arguments::of);
+                "inverse(inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])))", ring("toeplitz", 18),
+                ring("inverse(toeplitz", 18), ring("toeplitz_inverse", 18), ring("toeplitz", 40), ring("inverse(toeplitz", 40),
+                ring("toeplitz_inverse", 40), "prefix_sum @ " + ring("toeplitz", 40),
+                ring("toeplitz", 40) + " @ " + ring("inverse(toeplitz", 18)).map(Arguments::of);
+    }
+
+    /** A banded Toeplitz operator of {@code bands} coefficients, more than the shift form keeps: a ring state buffer. */
+    private static String ring(String op, int bands) {
+        return op + "(coef=" + RingStepKirTest.coefficients(bands) + ")" + (op.startsWith("inverse(") ? ")" : "");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -257,11 +267,17 @@ class LowerStepToKirTest {
         SplittableRandom r = new SplittableRandom(step.program().eqns().size());
         for (long t : new long[] {0, 1, 4, 1000}) {
             double[] x = new double[N];
-            double[][] state = new double[step.numState()][N];
+            double[][] state = new double[step.numState()][];
+            for (int b = 0; b < state.length; b++) {
+                state[b] = new double[s.kernel().buffers().get(s.state(b)).elements() * N];
+            }
             for (int i = 0; i < N; i++) {
                 x[i] = dtype.round(i < SPECIAL.length ? SPECIAL[i] : r.nextDouble(-4, 4));
-                for (double[] st : state) {
-                    st[i] = dtype.round(i < SPECIAL.length ? SPECIAL[(i + 3) % SPECIAL.length] : r.nextDouble(-4, 4));
+            }
+            for (double[] st : state) {
+                for (int i = 0; i < st.length; i++) {
+                    int e = i % N;
+                    st[i] = dtype.round(e < SPECIAL.length && i < N ? SPECIAL[(e + 3) % SPECIAL.length] : r.nextDouble(-4, 4));
                 }
             }
             double[][] want = runEvaluator(s, t, params, x, state);
@@ -315,9 +331,9 @@ class LowerStepToKirTest {
             }
             k.step(t, params, xs, ys, ss, N, 0, N);
             double[][] out = new double[1 + ss.length][];
-            out[0] = read(ys, f32);
+            out[0] = read(ys, f32, N);
             for (int b = 0; b < ss.length; b++) {
-                out[1 + b] = read(ss[b], f32);
+                out[1 + b] = read(ss[b], f32, state[b].length);
             }
             return out;
         }
@@ -355,9 +371,9 @@ class LowerStepToKirTest {
         return m;
     }
 
-    private static double[] read(MemorySegment m, boolean f32) {
-        double[] out = new double[N];
-        for (int i = 0; i < N; i++) {
+    private static double[] read(MemorySegment m, boolean f32, int length) {
+        double[] out = new double[length];
+        for (int i = 0; i < length; i++) {
             out[i] = f32 ? m.getAtIndex(ValueLayout.JAVA_FLOAT, i) : m.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
         }
         return out;
