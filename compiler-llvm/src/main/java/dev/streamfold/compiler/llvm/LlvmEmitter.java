@@ -34,13 +34,14 @@ import java.util.TreeSet;
  *
  * <p>A {@link KInstr.Loop} is basic blocks with phi nodes for its index and carried values. A loop that computes only
  * uniform values belongs to the scalars function; any other is rendered inside the per-element code. On the GPU (and
- * on the host where such a loop has another inside that computes lane values) the uniform instructions of its body
- * (integer index arithmetic, parameter reads) are computed inline for every element, and so is every uniform
- * instruction that reads what such a loop computes. Elsewhere on the host the element loop runs in blocks of
- * {@code HOST_BLOCK} elements: the instructions between such loops as element loops over the block, each loop
- * row-outer (its uniform instructions once per row, a few rows per pass) and element-inner, the lane values that pass
- * from one part to another kept in block-sized arrays on the stack. Every element computes the same instructions in
- * the same order as element by element, so the bits are the same.
+ * on the host where such a loop has another inside that computes lane values, or where the lane values to keep would
+ * take more than {@code HOST_STACK_BYTES} of stack) the uniform instructions of its body (integer index arithmetic,
+ * parameter reads) are computed inline for every element, and so is every uniform instruction that reads what such a
+ * loop computes. Elsewhere on the host the element loop runs in blocks of {@code HOST_BLOCK} elements: the
+ * instructions between such loops as element loops over the block, each loop row-outer (its uniform instructions once
+ * per row, a few rows per pass) and element-inner, the lane values that pass from one part to another kept in
+ * block-sized arrays on the stack. Every element computes the same instructions in the same order as element by
+ * element, so the bits are the same.
  *
  * <p>A state buffer may have several rows ({@link dev.streamfold.compiler.kir.KBuffer#elements()} of them, e.g. a
  * ring of past values): row {@code r} of element {@code i} is at element {@code r * stateStride + i} of the buffer,
@@ -110,7 +111,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected final Entries entries;
     /**
      * The parts of the host element loop where it runs in blocks of {@link #HOST_BLOCK} elements (see
-     * {@link #blockedHostLoop}); empty where it runs the whole body element by element.
+     * {@link #blockedHostLoop}); empty where it runs the whole body element by element: without a loop that computes
+     * lane values, or with more lane values to keep than {@link #HOST_STACK_BYTES} hold.
      */
     private final List<Part> hostParts;
     private final Set<String> declarations = new TreeSet<>();
@@ -126,6 +128,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
      * at once and writes its carried values once.
      */
     static final int HOST_ROWS = 4;
+    /**
+     * The most stack the blocked element loop's arrays may take (the loop runs on the calling Java thread's stack); a
+     * kernel whose loops carry or keep more lane values runs element by element.
+     */
+    static final int HOST_STACK_BYTES = 256 * 1024;
 
     /** The entry points of a module: the step and the scan, or the step on drawn noise. */
     enum Entries {
@@ -203,7 +210,9 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         KirWalk.forEach(lanes, i -> own[0] |= i.dst() != null && !i.dst().lane()
                 && !(i instanceof KInstr.ConstF || i instanceof KInstr.ConstI));
         this.elementScalars = own[0];
-        this.hostParts = blockParts();
+        List<Part> parts = blockParts();
+        long stack = blockArrays(parts).types().values().stream().mapToLong(t -> (long) size(t) * HOST_BLOCK).sum();
+        this.hostParts = stack <= HOST_STACK_BYTES ? parts : List.of();
     }
 
     /** A part of the blocked host element loop, run on a whole block before the next part. */
@@ -566,36 +575,71 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     private record BlockArrays(Map<Integer, String> of, Map<String, KType> types) {}
 
     /**
-     * The arrays of {@link #hostParts}: one for each lane value of a segment that a later part reads, and one for each
-     * lane value a row loop carries, which also holds the loop's result.
+     * The row loop right after part {@code p} of {@code parts} where {@code p} is a segment with lane instructions:
+     * that segment's element loop stores the row loop's initial carried lane values. Null where there is none.
      */
-    private BlockArrays blockArrays() {
+    private static KInstr.Loop initializedBy(List<Part> parts, int p) {
+        if (p + 1 < parts.size() && parts.get(p) instanceof Segment s && !s.lanes().isEmpty()
+                && parts.get(p + 1) instanceof RowLoop r) {
+            return r.loop();
+        }
+        return null;
+    }
+
+    /** The initial values of the lane values {@code l} carries (none for a null loop). */
+    private static List<KValue> laneInits(KInstr.Loop l) {
+        List<KValue> inits = new ArrayList<>();
+        for (int j = 0; l != null && j < l.params().size(); j++) {
+            if (l.params().get(j).lane()) {
+                inits.add(l.inits().get(j));
+            }
+        }
+        return inits;
+    }
+
+    /**
+     * The arrays of the blocked element loop of {@code parts}: one for each lane value of a segment that a later part
+     * reads (the initial values of a row loop count as read by the segment that stores them), and one for each lane
+     * value a row loop carries, which also holds the loop's result.
+     */
+    private static BlockArrays blockArrays(List<Part> parts) {
         Map<Integer, String> of = new HashMap<>();
         Map<String, KType> types = new LinkedHashMap<>();
         Set<Integer> earlier = new HashSet<>();
-        for (Part part : hostParts) {
-            List<KInstr> instructions = switch (part) {
-                case Segment s -> s.lanes();
-                case RowLoop r -> List.of(r.loop());
-            };
-            KirWalk.forEach(instructions, i -> loopOperands(i).forEach(v -> {
+        for (int p = 0; p < parts.size(); p++) {
+            Part part = parts.get(p);
+            List<KValue> read = new ArrayList<>();
+            switch (part) {
+                case Segment s -> {
+                    KirWalk.forEach(s.lanes(), i -> read.addAll(loopOperands(i)));
+                    read.addAll(laneInits(initializedBy(parts, p)));
+                }
+                case RowLoop r -> {
+                    if (p == 0 || initializedBy(parts, p - 1) == null) {
+                        read.addAll(laneInits(r.loop()));
+                    }
+                    read.addAll(r.loop().yields());
+                    KirWalk.forEach(r.loop().body(), i -> read.addAll(loopOperands(i)));
+                }
+            }
+            for (KValue v : read) {
                 if (earlier.contains(v.id()) && !of.containsKey(v.id())) {
                     of.put(v.id(), "%keep" + v.id());
                     types.put("%keep" + v.id(), v.type());
                 }
-            }));
+            }
             switch (part) {
                 case Segment s -> s.lanes().stream().filter(i -> i.dst() != null)
                         .forEach(i -> earlier.add(i.dst().id()));
                 case RowLoop r -> {
                     KInstr.Loop l = r.loop();
                     for (int j = 0; j < l.params().size(); j++) {
-                        KValue p = l.params().get(j);
-                        if (p.lane()) {
-                            String array = "%carry" + p.id();
-                            of.put(p.id(), array);
+                        KValue carried = l.params().get(j);
+                        if (carried.lane()) {
+                            String array = "%carry" + carried.id();
+                            of.put(carried.id(), array);
                             of.put(l.results().get(j).id(), array);
-                            types.put(array, p.type());
+                            types.put(array, carried.type());
                         }
                     }
                 }
@@ -616,7 +660,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     private String blockedHostLoop() {
         Fn f = new Fn();
         openLoop(f);
-        BlockArrays arrays = blockArrays();
+        BlockArrays arrays = blockArrays(hostParts);
         arrays.types().forEach((array, t) -> f.line(array + " = alloca " + llvmType(t) + ", i64 " + HOST_BLOCK
                 + ", align 64"));
         f.line("%nonempty = icmp sgt i64 %n, 0");
@@ -636,10 +680,10 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             f.operands.put(s.id(), "%s" + s.id());
         }
         int segments = 0;
-        for (Part part : hostParts) {
-            switch (part) {
-                case Segment s -> segment(f, s, "part" + segments++, arrays);
-                case RowLoop r -> rowLoop(f, r, arrays);
+        for (int p = 0; p < hostParts.size(); p++) {
+            switch (hostParts.get(p)) {
+                case Segment s -> segment(f, s, "part" + segments++, arrays, initializedBy(hostParts, p));
+                case RowLoop r -> rowLoop(f, r, arrays, p > 0 && initializedBy(hostParts, p - 1) != null);
             }
         }
         f.line("%block.next = add nuw nsw i64 %block.start, " + HOST_BLOCK);
@@ -651,8 +695,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         return f.close();
     }
 
-    /** A segment on the block: its uniform instructions, then an element loop that keeps what later parts read. */
-    private void segment(Fn f, Segment s, String label, BlockArrays arrays) {
+    /**
+     * A segment on the block: its uniform instructions, then an element loop that keeps what later parts read and, if
+     * {@code next} is not null, stores the initial lane values that row loop carries.
+     */
+    private void segment(Fn f, Segment s, String label, BlockArrays arrays, KInstr.Loop next) {
         for (KInstr i : s.scalars()) {
             instruction(f, i, false);
         }
@@ -661,41 +708,41 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         }
         Set<Integer> own = new HashSet<>();
         s.lanes().stream().filter(i -> i.dst() != null).forEach(i -> own.add(i.dst().id()));
-        elementLoop(f, label, arrays, imports(s.lanes(), List.of(), arrays, own), () -> {
+        elementLoop(f, label, arrays, imports(s.lanes(), laneInits(next), arrays, own), () -> {
             for (KInstr i : s.lanes()) {
                 instruction(f, i, false);
                 if (i.dst() != null && arrays.of().containsKey(i.dst().id())) {
                     storeElement(f, arrays, i.dst(), op(f, i.dst()), label);
                 }
             }
+            storeInits(f, next, arrays, label);
         });
     }
 
-    /**
-     * A row loop on the block: an element loop storing the initial carried lane values in their arrays, then the rows
-     * in passes of {@link #HOST_ROWS} rows (the rows left over in a pass of one row each), each pass computing the
-     * uniform instructions of its rows and then running one element loop that, for each element, loads the carried
-     * lane values, computes the lane instructions of the pass's rows one row after the other and stores what the last
-     * yields. After the loop its lane results are in the carried values' arrays.
-     */
-    private void rowLoop(Fn f, RowLoop r, BlockArrays arrays) {
-        KInstr.Loop l = r.loop();
-        List<KValue> laneInits = new ArrayList<>();
-        for (int j = 0; j < l.params().size(); j++) {
+    /** Stores the initial lane values {@code l} carries (none for a null loop) in their arrays. */
+    private void storeInits(Fn f, KInstr.Loop l, BlockArrays arrays, String label) {
+        for (int j = 0; l != null && j < l.params().size(); j++) {
             if (l.params().get(j).lane()) {
-                laneInits.add(l.inits().get(j));
+                storeElement(f, arrays, l.params().get(j), op(f, l.inits().get(j)), label);
             }
         }
+    }
+
+    /**
+     * A row loop on the block: unless the segment before it has ({@code initialized}), an element loop storing the
+     * initial carried lane values in their arrays; then the rows in passes of {@link #HOST_ROWS} rows (those left over
+     * in passes of one row), each pass computing the uniform instructions of its rows and then running one element
+     * loop that, for each element, loads the carried lane values, computes the lane instructions of the pass's rows one
+     * row after the other and stores what the last yields. After the loop its lane results are in the carried values'
+     * arrays.
+     */
+    private void rowLoop(Fn f, RowLoop r, BlockArrays arrays, boolean initialized) {
+        KInstr.Loop l = r.loop();
         String head = "for" + f.loops++;
-        if (!laneInits.isEmpty()) {
+        if (!initialized && !laneInits(l).isEmpty()) {
             String init = head + ".init";
-            elementLoop(f, init, arrays, imports(List.of(), laneInits, arrays, Set.of()), () -> {
-                for (int j = 0; j < l.params().size(); j++) {
-                    if (l.params().get(j).lane()) {
-                        storeElement(f, arrays, l.params().get(j), op(f, l.inits().get(j)), init);
-                    }
-                }
-            });
+            elementLoop(f, init, arrays, imports(List.of(), laneInits(l), arrays, Set.of()),
+                    () -> storeInits(f, l, arrays, init));
         }
         List<String> carried = new ArrayList<>();
         for (int j = 0; j < l.params().size(); j++) {
@@ -1590,8 +1637,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         /** The elements from one row of a multi-row state buffer to the next, as an i64 operand. */
         String stateStride;
         /**
-         * The suffix of the element addresses {@code %x.i}, {@code %y.i} and {@code %stateB.i} of the element loop being
-         * written: empty where the function has one element loop, the loop's label where it has several.
+         * The suffix of the element addresses {@code %x.i}, {@code %y.i} and {@code %stateB.i} of the element loop
+         * being written: empty where the function has one element loop, the loop's label where it has several.
          */
         String elem = "";
         /** Loops and row stores written so far, which name their blocks and values. */

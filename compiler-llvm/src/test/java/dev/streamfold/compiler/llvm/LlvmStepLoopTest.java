@@ -1,5 +1,6 @@
 package dev.streamfold.compiler.llvm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,6 +16,7 @@ import dev.streamfold.runtime.ParamSlot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -132,6 +134,77 @@ class LlvmStepLoopTest {
             }
             for (int e = 0; e < ROWS * n; e++) {
                 assertBits(buffers[k.state(1)][e], scanState[1].getAtIndex(d, e), "state1 after the scan, " + e);
+            }
+        }
+    }
+
+    /**
+     * A loop of ROWS rows carrying {@code carried} lane sums of the ring's rows, each with its own weight, x kept
+     * for after the loop; y is the sum of the sums.
+     */
+    static StepKir carrying(int carried) {
+        KBuilder b = new KBuilder("carried_f64");
+        b.buffer("x", KBuffer.Role.IN, KType.F64, 1);
+        b.buffer("y", KBuffer.Role.OUT, KType.F64, 1);
+        int ring = b.buffer("state0", KBuffer.Role.STATE, KType.F64, ROWS);
+        b.declareArg(KType.I64);
+        KValue t = b.arg(StepKir.T);
+        KValue x = b.load(StepKir.X, 0);
+        List<KValue> inits = new ArrayList<>();
+        for (int j = 0; j < carried; j++) {
+            inits.add(b.mul(x, b.constF(KType.F64, j + 0.5)));
+        }
+        List<KValue> sums = b.loop(0, ROWS, inits, (r, c) -> {
+            List<KValue> next = new ArrayList<>();
+            for (int j = 0; j < carried; j++) {
+                next.add(b.fma(b.load(ring, r), b.constF(KType.F64, 1.0 / (j + 3)), c.get(j)));
+            }
+            return next;
+        });
+        KValue y = sums.get(0);
+        for (int j = 1; j < carried; j++) {
+            y = b.add(y, sums.get(j));
+        }
+        b.store(ring, b.convert(KType.I32, b.binary(KInstr.BinaryKind.REM, t, b.constI(KType.I64, ROWS))), x);
+        b.store(StepKir.Y, 0, y);
+        return new StepKir(b.build(), DType.F64, 0, 1, List.of());
+    }
+
+    /**
+     * The host loop keeps a loop's carried lane values (and x) in block-sized stack arrays while they fit in
+     * {@link LlvmEmitter#HOST_STACK_BYTES}; with one more it runs element by element. Both equal the evaluator on a
+     * slice of more than a block.
+     */
+    @Test
+    void loopsCarryingMoreThanTheStackHoldsRunElementByElement() {
+        int fit = LlvmEmitter.HOST_STACK_BYTES / (8 * LlvmEmitter.HOST_BLOCK) - 1;
+        int n = LlvmEmitter.HOST_BLOCK + N;
+        for (int carried : new int[] {fit, fit + 1}) {
+            StepKir k = carrying(carried);
+            String ll = LlvmEmitter.host(k, "carried", "carried");
+            assertEquals(carried == fit, ll.contains(" = alloca double, i64 " + LlvmEmitter.HOST_BLOCK), ll);
+            LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, k, "carried", "carried");
+            double[][] buffers = new double[k.kernel().buffers().size()][];
+            buffers[k.state(0)] = new double[ROWS * n];
+            ValueLayout.OfDouble d = ValueLayout.JAVA_DOUBLE;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = arena.allocate(8L * n, 8);
+                MemorySegment y = arena.allocate(8L * n, 8);
+                MemorySegment[] state = {arena.allocate(8L * ROWS * n, 8)};
+                for (int t = 0; t < STEPS; t++) {
+                    buffers[StepKir.X] = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        buffers[StepKir.X][i] = input(t, i);
+                        x.setAtIndex(d, i, input(t, i));
+                    }
+                    buffers[StepKir.Y] = new double[n];
+                    KirEvaluator.run(k.kernel(), buffers, new double[] {t}, n);
+                    kernel.step(t, new double[0][], x, y, state, n, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        assertBits(buffers[StepKir.Y][i], y.getAtIndex(d, i),
+                                carried + " carried, step " + t + " element " + i);
+                    }
+                }
             }
         }
     }
