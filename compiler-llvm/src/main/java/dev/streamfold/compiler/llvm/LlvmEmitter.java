@@ -13,6 +13,7 @@ import dev.streamfold.ir.StreamfoldException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -32,9 +33,15 @@ import java.util.TreeSet;
  * {@link dev.streamfold.compiler.kir.KirEvaluator} defines them.
  *
  * <p>A {@link KInstr.Loop} is basic blocks with phi nodes for its index and carried values. A loop that computes only
- * uniform values belongs to the scalars function; any other is rendered inside the per-element code, where the
- * uniform instructions of its body (integer index arithmetic, parameter reads) are computed inline for every element,
- * and so is every uniform instruction that reads what such a loop computes.
+ * uniform values belongs to the scalars function; any other is rendered inside the per-element code. On the GPU (and
+ * on the host where such a loop has another inside that computes lane values, or where the lane values to keep would
+ * take more than {@code HOST_STACK_BYTES} of stack) the uniform instructions of its body (integer index arithmetic,
+ * parameter reads) are computed inline for every element, and so is every uniform instruction that reads what such a
+ * loop computes. Elsewhere on the host the element loop runs in blocks of {@code HOST_BLOCK} elements: the
+ * instructions between such loops as element loops over the block, each loop row-outer (its uniform instructions once
+ * per row, a few rows per pass) and element-inner, the lane values that pass from one part to another kept in
+ * block-sized arrays on the stack. Every element computes the same instructions in the same order as element by
+ * element, so the bits are the same.
  *
  * <p>A state buffer may have several rows ({@link dev.streamfold.compiler.kir.KBuffer#elements()} of them, e.g. a
  * ring of past values): row {@code r} of element {@code i} is at element {@code r * stateStride + i} of the buffer,
@@ -54,9 +61,9 @@ import java.util.TreeSet;
  * a state buffer starts at element {@code r * stateStride} (unused for single-row buffers). x and y may alias each
  * other; state buffers alias neither them nor each other. The scan walks {@code [from, to)} in blocks of
  * {@link VectorStepBackend#SCAN_BLOCK} elements and runs every step on a block before the next, like the Vector API
- * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes; one with a loop inside is
- * vectorized only where LLVM unrolls that loop completely (a ring of a few dozen rows), else it runs element by
- * element.
+ * backend. The element loop is plain scalar IR that LLVM's O3 pipeline vectorizes; one with a loop inside runs in
+ * blocks, each of the loop's passes over a block an element loop that LLVM vectorizes, so that a ring step streams
+ * its rows through memory once.
  *
  * <p>{@link #hostNoise} renders, in a module of its own ({@code NAME_noise.ll}), the entry point that draws x itself:
  *
@@ -102,7 +109,30 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected final boolean elementScalars;
     /** Which entry points the module exports. */
     protected final Entries entries;
+    /**
+     * The parts of the host element loop where it runs in blocks of {@link #HOST_BLOCK} elements (see
+     * {@link #blockedHostLoop}); empty where it runs the whole body element by element: without a loop that computes
+     * lane values, or with more lane values to keep than {@link #HOST_STACK_BYTES} hold.
+     */
+    private final List<Part> hostParts;
     private final Set<String> declarations = new TreeSet<>();
+
+    /**
+     * Elements of a block of the host element loop of a kernel with a loop that computes lane values: a block's
+     * carried and kept values stay in the first-level cache (8 or 16 KiB per array), and each row of a ring is read
+     * in runs long enough for the hardware prefetchers.
+     */
+    static final int HOST_BLOCK = 2048;
+    /**
+     * Rows of a row loop that one pass over a block computes, element after element: each pass reads that many rows
+     * at once and writes its carried values once.
+     */
+    static final int HOST_ROWS = 4;
+    /**
+     * The most stack the blocked element loop's arrays may take (the loop runs on the calling Java thread's stack); a
+     * kernel whose loops carry or keep more lane values runs element by element.
+     */
+    static final int HOST_STACK_BYTES = 256 * 1024;
 
     /** The entry points of a module: the step and the scan, or the step on drawn noise. */
     enum Entries {
@@ -180,6 +210,78 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         KirWalk.forEach(lanes, i -> own[0] |= i.dst() != null && !i.dst().lane()
                 && !(i instanceof KInstr.ConstF || i instanceof KInstr.ConstI));
         this.elementScalars = own[0];
+        List<Part> parts = blockParts();
+        long stack = blockArrays(parts).types().values().stream().mapToLong(t -> (long) size(t) * HOST_BLOCK).sum();
+        this.hostParts = stack <= HOST_STACK_BYTES ? parts : List.of();
+    }
+
+    /** A part of the blocked host element loop, run on a whole block before the next part. */
+    private sealed interface Part permits Segment, RowLoop {}
+
+    /**
+     * Top-level instructions between row loops: {@code scalars}, the uniform ones (reading uniform values only, they
+     * are computed once per block, before the others), and {@code lanes}, computed element by element.
+     */
+    private record Segment(List<KInstr> scalars, List<KInstr> lanes) implements Part {}
+
+    /**
+     * A top-level loop rendered row-outer: its iterations (rows) in order, each computing {@code scalars}, its uniform
+     * instructions (uniform-only loops included), once, then {@code lanes}, its lane instructions and stores, for every
+     * element of the block.
+     */
+    private record RowLoop(KInstr.Loop loop, List<KInstr> scalars, List<KInstr> lanes) implements Part {}
+
+    /**
+     * The parts of the blocked host element loop: none where no top-level loop of the element loop computes lane
+     * values, or where such a loop has one inside that does too (the whole body then runs element by element).
+     */
+    private List<Part> blockParts() {
+        List<Part> parts = new ArrayList<>();
+        List<KInstr> scalars = new ArrayList<>();
+        List<KInstr> perElement = new ArrayList<>();
+        boolean rows = false;
+        for (KInstr i : lanes) {
+            if (i instanceof KInstr.Loop l && !computesUniformOnly(l)) {
+                List<KInstr> rowScalars = new ArrayList<>();
+                List<KInstr> rowLanes = new ArrayList<>();
+                for (KInstr j : l.body()) {
+                    if (j instanceof KInstr.Loop inner && !computesUniformOnly(inner)) {
+                        return List.of();
+                    }
+                    (computesUniform(j) ? rowScalars : rowLanes).add(j);
+                }
+                addSegment(parts, scalars, perElement);
+                parts.add(new RowLoop(l, List.copyOf(rowScalars), List.copyOf(rowLanes)));
+                rows = true;
+            } else {
+                (computesUniform(i) ? scalars : perElement).add(i);
+            }
+        }
+        if (!rows) {
+            return List.of();
+        }
+        addSegment(parts, scalars, perElement);
+        return List.copyOf(parts);
+    }
+
+    /** Adds the segment of {@code scalars} and {@code perElement}, unless both are empty, and clears them. */
+    private static void addSegment(List<Part> parts, List<KInstr> scalars, List<KInstr> perElement) {
+        if (!scalars.isEmpty() || !perElement.isEmpty()) {
+            parts.add(new Segment(List.copyOf(scalars), List.copyOf(perElement)));
+        }
+        scalars.clear();
+        perElement.clear();
+    }
+
+    /** Whether {@code i} computes uniform values only (so it reads uniform values only). */
+    private static boolean computesUniform(KInstr i) {
+        return switch (i) {
+            case KInstr.Loop l -> computesUniformOnly(l);
+            case KInstr.Store _ -> false;
+            case KInstr.ConstF _, KInstr.ConstI _, KInstr.Arg _, KInstr.Length _, KInstr.Load _, KInstr.Unary _,
+                    KInstr.Binary _, KInstr.Fma _, KInstr.Compare _, KInstr.Select _, KInstr.Convert _ ->
+                    !i.dst().lane();
+        };
     }
 
     /** Whether {@code l} computes uniform values only: no store, no lane value in its body or carried. */
@@ -366,7 +468,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     protected List<String> entryFunctions() {
         return switch (entries) {
             case STEP_AND_SCAN -> List.of(hostLoop(), hostStep(), hostScan());
-            case NOISE_STEP -> List.of(hostNoiseStep());
+            case NOISE_STEP -> hostParts.isEmpty() ? List.of(hostNoiseStep()) : List.of(hostLoop(), blockedNoiseStep());
         };
     }
 
@@ -412,7 +514,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.input = "%noise";
     }
 
-    private String hostLoop() {
+    /** The element loop's parameters. */
+    private List<String> loopParameters() {
         List<String> args = new ArrayList<>();
         if (elementScalars) {
             args.addAll(List.of("i64 %t", "ptr %params", "ptr %lens"));
@@ -426,11 +529,15 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             args.add("ptr noalias %state" + b);
         }
         args.addAll(List.of("i64 %stateStride", "i64 %xAt", "i64 %yAt", "i64 %stateAt", "i64 %n"));
-        Fn f = new Fn();
+        return args;
+    }
+
+    /** Opens {@code NAME_loop} and defines the bases {@code %x.row}, {@code %y.row} and {@code %stateB.row}. */
+    private void openLoop(Fn f) {
         f.comment("Elements [0, n) of one step; x, y and the state buffers start at the given element offsets, row r of a"
                 + " state buffer r * stateStride elements further.");
         f.comment("x and y may alias; the state buffers alias nothing.");
-        f.open("define internal void @" + name + "_loop(" + String.join(", ", args) + ") alwaysinline {");
+        f.open("define internal void @" + name + "_loop(" + String.join(", ", loopParameters()) + ") alwaysinline {");
         f.label("entry");
         loadElementParams(f);
         f.line("%x.row = getelementptr inbounds " + type + ", ptr %x, i64 %xAt");
@@ -438,6 +545,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         for (int b = 0; b < k.stateCount(); b++) {
             f.line("%state" + b + ".row = getelementptr inbounds " + type + ", ptr %state" + b + ", i64 %stateAt");
         }
+    }
+
+    private String hostLoop() {
+        if (!hostParts.isEmpty()) {
+            return blockedHostLoop();
+        }
+        Fn f = new Fn();
+        openLoop(f);
         f.line("%nonempty = icmp sgt i64 %n, 0");
         f.line("br i1 %nonempty, label %loop, label %done");
         f.label("loop");
@@ -451,6 +566,439 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         f.fill(phi, "%i = phi i64 [ 0, %entry ], [ %i.next, %" + f.block + " ]");
         f.line("%more = icmp slt i64 %i.next, %n");
         f.line("br i1 %more, label %loop, label %done");
+        f.label("done");
+        f.line("ret void");
+        return f.close();
+    }
+
+    /** The block-sized stack arrays of the blocked element loop: the array of each value kept in one, and its type. */
+    private record BlockArrays(Map<Integer, String> of, Map<String, KType> types) {}
+
+    /**
+     * The row loop right after part {@code p} of {@code parts} where {@code p} is a segment with lane instructions:
+     * that segment's element loop stores the row loop's initial carried lane values. Null where there is none.
+     */
+    private static KInstr.Loop initializedBy(List<Part> parts, int p) {
+        if (p + 1 < parts.size() && parts.get(p) instanceof Segment s && !s.lanes().isEmpty()
+                && parts.get(p + 1) instanceof RowLoop r) {
+            return r.loop();
+        }
+        return null;
+    }
+
+    /** The initial values of the lane values {@code l} carries (none for a null loop). */
+    private static List<KValue> laneInits(KInstr.Loop l) {
+        List<KValue> inits = new ArrayList<>();
+        for (int j = 0; l != null && j < l.params().size(); j++) {
+            if (l.params().get(j).lane()) {
+                inits.add(l.inits().get(j));
+            }
+        }
+        return inits;
+    }
+
+    /**
+     * The arrays of the blocked element loop of {@code parts}: one for each lane value of a segment that a later part
+     * reads (the initial values of a row loop count as read by the segment that stores them), and one for each lane
+     * value a row loop carries, which also holds the loop's result.
+     */
+    private static BlockArrays blockArrays(List<Part> parts) {
+        Map<Integer, String> of = new HashMap<>();
+        Map<String, KType> types = new LinkedHashMap<>();
+        Set<Integer> earlier = new HashSet<>();
+        for (int p = 0; p < parts.size(); p++) {
+            Part part = parts.get(p);
+            List<KValue> read = new ArrayList<>();
+            switch (part) {
+                case Segment s -> {
+                    KirWalk.forEach(s.lanes(), i -> read.addAll(loopOperands(i)));
+                    read.addAll(laneInits(initializedBy(parts, p)));
+                }
+                case RowLoop r -> {
+                    if (p == 0 || initializedBy(parts, p - 1) == null) {
+                        read.addAll(laneInits(r.loop()));
+                    }
+                    read.addAll(r.loop().yields());
+                    KirWalk.forEach(r.loop().body(), i -> read.addAll(loopOperands(i)));
+                }
+            }
+            for (KValue v : read) {
+                if (earlier.contains(v.id()) && !of.containsKey(v.id())) {
+                    of.put(v.id(), "%keep" + v.id());
+                    types.put("%keep" + v.id(), v.type());
+                }
+            }
+            switch (part) {
+                case Segment s -> s.lanes().stream().filter(i -> i.dst() != null)
+                        .forEach(i -> earlier.add(i.dst().id()));
+                case RowLoop r -> {
+                    KInstr.Loop l = r.loop();
+                    for (int j = 0; j < l.params().size(); j++) {
+                        KValue carried = l.params().get(j);
+                        if (carried.lane()) {
+                            String array = "%carry" + carried.id();
+                            of.put(carried.id(), array);
+                            of.put(l.results().get(j).id(), array);
+                            types.put(array, carried.type());
+                        }
+                    }
+                }
+            }
+        }
+        return new BlockArrays(of, types);
+    }
+
+    /**
+     * The element loop of a kernel with a loop that computes lane values: {@code [0, n)} in blocks of
+     * {@link #HOST_BLOCK} elements, each of {@link #hostParts} running on the whole block before the next: a segment
+     * as an element loop, a row loop row-outer, element-inner. Lane values that a later part reads, and those a row
+     * loop carries, are kept in block-sized arrays on the stack; uniform values are computed once per block, or once
+     * per row of a row loop. Every element runs the instructions it runs element by element, in the same order, so the
+     * results are the same bits (an element touches only its own element of each buffer and array, so the order
+     * across elements is free); the element-inner loops are plain loops over arrays that LLVM vectorizes.
+     */
+    private String blockedHostLoop() {
+        Fn f = new Fn();
+        openLoop(f);
+        BlockArrays arrays = blockArrays(hostParts);
+        arrays.types().forEach((array, t) -> f.line(array + " = alloca " + llvmType(t) + ", i64 " + HOST_BLOCK
+                + ", align 64"));
+        f.line("%nonempty = icmp sgt i64 %n, 0");
+        f.line("br i1 %nonempty, label %block, label %done");
+        f.label("block");
+        int phi = f.reserve(1);
+        f.line("%block.rest = sub nsw i64 %n, %block.start");
+        f.line("%block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 " + HOST_BLOCK + ")");
+        declare("declare i64 @llvm.smin.i64(i64, i64)");
+        f.line("%block.x = getelementptr inbounds " + type + ", ptr %x.row, i64 %block.start");
+        f.line("%block.y = getelementptr inbounds " + type + ", ptr %y.row, i64 %block.start");
+        for (int b = 0; b < k.stateCount(); b++) {
+            f.line("%block.state" + b + " = getelementptr inbounds " + type + ", ptr %state" + b + ".row, i64 "
+                    + "%block.start");
+        }
+        for (KValue s : splatted) {
+            f.operands.put(s.id(), "%s" + s.id());
+        }
+        int segments = 0;
+        for (int p = 0; p < hostParts.size(); p++) {
+            switch (hostParts.get(p)) {
+                case Segment s -> segment(f, s, "part" + segments++, arrays, initializedBy(hostParts, p));
+                case RowLoop r -> rowLoop(f, r, arrays, p > 0 && initializedBy(hostParts, p - 1) != null);
+            }
+        }
+        f.line("%block.next = add nuw nsw i64 %block.start, " + HOST_BLOCK);
+        f.fill(phi, "%block.start = phi i64 [ 0, %entry ], [ %block.next, %" + f.block + " ]");
+        f.line("%block.more = icmp slt i64 %block.next, %n");
+        f.line("br i1 %block.more, label %block, label %done");
+        f.label("done");
+        f.line("ret void");
+        return f.close();
+    }
+
+    /**
+     * A segment on the block: its uniform instructions, then an element loop that keeps what later parts read and, if
+     * {@code next} is not null, stores the initial lane values that row loop carries.
+     */
+    private void segment(Fn f, Segment s, String label, BlockArrays arrays, KInstr.Loop next) {
+        for (KInstr i : s.scalars()) {
+            instruction(f, i, false);
+        }
+        if (s.lanes().isEmpty()) {
+            return;
+        }
+        Set<Integer> own = new HashSet<>();
+        s.lanes().stream().filter(i -> i.dst() != null).forEach(i -> own.add(i.dst().id()));
+        elementLoop(f, label, arrays, imports(s.lanes(), laneInits(next), arrays, own), () -> {
+            for (KInstr i : s.lanes()) {
+                instruction(f, i, false);
+                if (i.dst() != null && arrays.of().containsKey(i.dst().id())) {
+                    storeElement(f, arrays, i.dst(), op(f, i.dst()), label);
+                }
+            }
+            storeInits(f, next, arrays, label);
+        });
+    }
+
+    /** Stores the initial lane values {@code l} carries (none for a null loop) in their arrays. */
+    private void storeInits(Fn f, KInstr.Loop l, BlockArrays arrays, String label) {
+        for (int j = 0; l != null && j < l.params().size(); j++) {
+            if (l.params().get(j).lane()) {
+                storeElement(f, arrays, l.params().get(j), op(f, l.inits().get(j)), label);
+            }
+        }
+    }
+
+    /**
+     * A row loop on the block: unless the segment before it has ({@code initialized}), an element loop storing the
+     * initial carried lane values in their arrays; then the rows in passes of {@link #HOST_ROWS} rows (those left over
+     * in passes of one row), each pass computing the uniform instructions of its rows and then running one element
+     * loop that, for each element, loads the carried lane values, computes the lane instructions of the pass's rows one
+     * row after the other and stores what the last yields. After the loop its lane results are in the carried values'
+     * arrays.
+     */
+    private void rowLoop(Fn f, RowLoop r, BlockArrays arrays, boolean initialized) {
+        KInstr.Loop l = r.loop();
+        String head = "for" + f.loops++;
+        if (!initialized && !laneInits(l).isEmpty()) {
+            String init = head + ".init";
+            elementLoop(f, init, arrays, imports(List.of(), laneInits(l), arrays, Set.of()),
+                    () -> storeInits(f, l, arrays, init));
+        }
+        List<String> carried = new ArrayList<>();
+        for (int j = 0; j < l.params().size(); j++) {
+            carried.add(l.params().get(j).lane() ? null : op(f, l.inits().get(j)));
+        }
+        int passes = l.trips() / HOST_ROWS;
+        if (passes > 0) {
+            carried = rowPasses(f, r, arrays, head, l.start(), l.start() + passes * HOST_ROWS, HOST_ROWS, carried);
+        }
+        if (l.trips() > passes * HOST_ROWS) {
+            carried = rowPasses(f, r, arrays, head + ".rest", l.start() + passes * HOST_ROWS, l.end(), 1, carried);
+        }
+        for (int j = 0; j < l.params().size(); j++) {
+            if (!l.params().get(j).lane()) {
+                f.operands.put(l.results().get(j).id(), carried.get(j));
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [from, to)} of a row loop in passes of {@code rows} rows ({@code to - from} a multiple of it): a loop
+     * named {@code head} whose header holds the pass's first row index and the carried uniform values ({@code carried},
+     * the operands they start from; null for carried lane values, which are in their arrays).
+     *
+     * @return the carried uniform values after the last pass (null for the lane ones)
+     */
+    private List<String> rowPasses(Fn f, RowLoop r, BlockArrays arrays, String head, int from, int to, int rows,
+            List<String> carried) {
+        KInstr.Loop l = r.loop();
+        String pre = f.block;
+        String it = llvmType(l.index().type());
+        List<Integer> uniformCarried = new ArrayList<>();
+        for (int j = 0; j < l.params().size(); j++) {
+            if (!l.params().get(j).lane()) {
+                uniformCarried.add(j);
+            }
+        }
+        String index = "%" + head + ".row";
+        f.line("br label %" + head);
+        f.label(head);
+        int phis = f.reserve(1 + uniformCarried.size());
+        f.line("%" + head + ".go = icmp slt " + it + " " + index + ", " + to);
+        f.line("br i1 %" + head + ".go, label %" + head + ".body, label %" + head + ".exit");
+        f.label(head + ".body");
+        // The rows' uniform instructions, each row reading the uniform values the previous one yields.
+        List<String> copies = new ArrayList<>();
+        List<Map<Integer, String>> rowValues = new ArrayList<>();
+        List<String> uniformIn = new ArrayList<>();
+        for (int u = 0; u < uniformCarried.size(); u++) {
+            uniformIn.add("%" + head + ".carried" + u);
+        }
+        for (int c = 0; c < rows; c++) {
+            f.copy = ".c" + f.copies++;
+            copies.add(f.copy);
+            Map<Integer, String> values = new HashMap<>();
+            String rowIndex = index;
+            if (c > 0) {
+                rowIndex = f.name(l.index().id());
+                f.line(rowIndex + " = add nsw " + it + " " + index + ", " + c);
+            }
+            values.put(l.index().id(), rowIndex);
+            for (int u = 0; u < uniformCarried.size(); u++) {
+                values.put(l.params().get(uniformCarried.get(u)).id(), uniformIn.get(u));
+            }
+            f.operands.putAll(values);
+            for (KInstr i : r.scalars()) {
+                instruction(f, i, false);
+                if (i.dst() != null && f.operands.containsKey(i.dst().id())) {
+                    values.put(i.dst().id(), f.operands.get(i.dst().id()));
+                }
+                if (i instanceof KInstr.Loop inner) {
+                    for (KValue v : inner.results()) {
+                        values.put(v.id(), f.operands.get(v.id()));
+                    }
+                }
+            }
+            rowValues.add(values);
+            List<String> next = new ArrayList<>();
+            for (int j : uniformCarried) {
+                next.add(op(f, l.yields().get(j)));
+            }
+            uniformIn = next;
+        }
+        f.copy = "";
+        Set<Integer> laneCarried = new HashSet<>();
+        List<KValue> laneYields = new ArrayList<>();
+        for (int j = 0; j < l.params().size(); j++) {
+            if (l.params().get(j).lane()) {
+                laneCarried.add(l.params().get(j).id());
+                laneYields.add(l.yields().get(j));
+            }
+        }
+        String lanes = head + ".lanes";
+        elementLoop(f, lanes, arrays, imports(r.lanes(), laneYields, arrays, laneCarried), () -> {
+            f.copy = copies.get(0);
+            for (KValue p : l.params()) {
+                if (p.lane()) {
+                    f.define(p.id(), f.name(p.id()) + " = load " + llvmType(p.type()) + ", ptr "
+                            + arrayElement(f, arrays.of().get(p.id()), p.type(), lanes) + ", align " + size(p.type()));
+                }
+            }
+            for (int c = 0; c < rows; c++) {
+                f.copy = copies.get(c);
+                f.operands.putAll(rowValues.get(c));
+                for (KInstr i : r.lanes()) {
+                    instruction(f, i, false);
+                }
+                // what this row yields, the next row starts from
+                Map<Integer, String> yielded = new HashMap<>();
+                for (int j = 0; j < l.params().size(); j++) {
+                    if (l.params().get(j).lane()) {
+                        yielded.put(l.params().get(j).id(), op(f, l.yields().get(j)));
+                    }
+                }
+                f.operands.putAll(yielded);
+            }
+            for (KValue p : l.params()) {
+                if (p.lane()) {
+                    storeElement(f, arrays, p, f.operand(p.id()), lanes);
+                }
+            }
+            f.copy = "";
+        });
+        f.line("%" + head + ".next = add nsw " + it + " " + index + ", " + rows);
+        f.line("br label %" + head);
+        String latch = f.block;
+        f.fill(phis, index + " = phi " + it + " [ " + from + ", %" + pre + " ], [ %" + head + ".next, %" + latch
+                + " ]");
+        List<String> out = new ArrayList<>(carried);
+        for (int u = 0; u < uniformCarried.size(); u++) {
+            int j = uniformCarried.get(u);
+            String phi = "%" + head + ".carried" + u;
+            f.fill(phis + 1 + u, phi + " = phi " + llvmType(l.params().get(j).type()) + " [ " + carried.get(j) + ", %"
+                    + pre + " ], [ " + uniformIn.get(u) + ", %" + latch + " ]");
+            out.set(j, phi);
+        }
+        f.label(head + ".exit");
+        return out;
+    }
+
+    /**
+     * The values kept in arrays that {@code instructions} (loop bodies included) and {@code alsoRead} read, other
+     * than {@code own}: those an element loop loads, in order of first use.
+     */
+    private static List<KValue> imports(List<KInstr> instructions, List<KValue> alsoRead, BlockArrays arrays,
+            Set<Integer> own) {
+        Map<Integer, KValue> found = new LinkedHashMap<>();
+        List<KValue> read = new ArrayList<>();
+        KirWalk.forEach(instructions, i -> read.addAll(loopOperands(i)));
+        read.addAll(alsoRead);
+        for (KValue v : read) {
+            if (arrays.of().containsKey(v.id()) && !own.contains(v.id())) {
+                found.putIfAbsent(v.id(), v);
+            }
+        }
+        return List.copyOf(found.values());
+    }
+
+    /**
+     * An element loop over the block's {@code [0, %block.n)} named {@code label}: defines the element's addresses
+     * and index {@code %i.LABEL}, loads {@code imports} from their arrays, writes {@code body}; afterwards the values
+     * it defined are out of scope again.
+     */
+    private void elementLoop(Fn f, String label, BlockArrays arrays, List<KValue> imports, Runnable body) {
+        Map<Integer, String> outer = new HashMap<>(f.operands);
+        String i = "%i." + label;
+        String pre = f.block;
+        f.line("br label %" + label);
+        f.label(label);
+        int phi = f.reserve(1);
+        f.elem = "." + label;
+        elementAddresses(f, "%block.x", "%block.y", i, "%block.state#", i, "%stateStride");
+        for (KValue v : imports) {
+            String value = "%v" + v.id() + "." + label;
+            f.line(value + " = load " + llvmType(v.type()) + ", ptr "
+                    + arrayElement(f, arrays.of().get(v.id()), v.type(), label) + ", align " + size(v.type()));
+            f.operands.put(v.id(), value);
+        }
+        body.run();
+        f.line(i + ".next = add nuw nsw i64 " + i + ", 1");
+        f.fill(phi, i + " = phi i64 [ 0, %" + pre + " ], [ " + i + ".next, %" + f.block + " ]");
+        f.line("%" + label + ".more = icmp slt i64 " + i + ".next, %block.n");
+        f.line("br i1 %" + label + ".more, label %" + label + ", label %" + label + ".done");
+        f.label(label + ".done");
+        f.elem = "";
+        f.operands.clear();
+        f.operands.putAll(outer);
+    }
+
+    /** Stores {@code value} as the current element of the array of {@code v} in the element loop {@code label}. */
+    private void storeElement(Fn f, BlockArrays arrays, KValue v, String value, String label) {
+        f.line("store " + llvmType(v.type()) + " " + value + ", ptr "
+                + arrayElement(f, arrays.of().get(v.id()), v.type(), label) + ", align " + size(v.type()));
+    }
+
+    /** The address of the current element of the block array {@code array} in the element loop {@code label}. */
+    private static String arrayElement(Fn f, String array, KType t, String label) {
+        String at = array + "." + label;
+        if (f.defined.add(at)) {
+            f.line(at + " = getelementptr inbounds " + llvmType(t) + ", ptr " + array + ", i64 %i." + label);
+        }
+        return at;
+    }
+
+    /** The bytes of a value of type {@code t} in memory. */
+    private static int size(KType t) {
+        return switch (t) {
+            case F32, I32 -> 4;
+            case F64, I64 -> 8;
+            case BOOL -> 1;
+        };
+    }
+
+    /**
+     * {@code NAME_noise_step} of a kernel with {@link #hostParts}: for each block of {@link #HOST_BLOCK} elements of
+     * {@code [from, to)}, the block's inputs are drawn into an array on the stack, then the element loop runs on the
+     * block with that array as x.
+     */
+    private String blockedNoiseStep() {
+        Fn f = new Fn();
+        f.comment("Step t on elements [from, to), element i of x being stddev * gaussian(seed, t, coordBase + i), "
+                + "drawn a block of " + HOST_BLOCK + " at a time.");
+        f.open("define void @" + name + "_noise_step(i64 %t, ptr %params, ptr %lens, i64 %seed, double %stddev, "
+                + "i64 %coordBase, ptr %y, ptr %states, i64 %stateStride, i64 %from, i64 %to) {");
+        f.label("entry");
+        callScalars(f, "%t");
+        loadStates(f);
+        String scale = "%stddev";
+        if (bytes == 4) {
+            f.line("%stddev.f32 = fptrunc double %stddev to float");
+            scale = "%stddev.f32";
+        }
+        f.line("%noise.block = alloca " + type + ", i64 " + HOST_BLOCK + ", align 64");
+        f.line("%nonempty = icmp slt i64 %from, %to");
+        f.line("br i1 %nonempty, label %block, label %done");
+        f.label("block");
+        f.line("%block.start = phi i64 [ %from, %entry ], [ %block.next, %drawn ]");
+        f.line("%block.rest = sub nsw i64 %to, %block.start");
+        f.line("%block.n = call i64 @llvm.smin.i64(i64 %block.rest, i64 " + HOST_BLOCK + ")");
+        declare("declare i64 @llvm.smin.i64(i64, i64)");
+        f.line("br label %draw");
+        f.label("draw");
+        f.line("%j = phi i64 [ 0, %block ], [ %j.next, %draw ]");
+        f.line("%i = add nsw i64 %block.start, %j");
+        drawNoise(f, "%t", scale);
+        f.input = null;
+        f.line("%noise.at = getelementptr inbounds " + type + ", ptr %noise.block, i64 %j");
+        f.line("store " + type + " %noise, ptr %noise.at, align " + bytes);
+        f.line("%j.next = add nuw nsw i64 %j, 1");
+        f.line("%draw.more = icmp slt i64 %j.next, %block.n");
+        f.line("br i1 %draw.more, label %draw, label %drawn");
+        f.label("drawn");
+        callLoop(f, "%t", "%noise.block", "0", "%block.start", "%block.start", "%block.n");
+        f.line("%block.next = add nsw i64 %block.start, " + HOST_BLOCK);
+        f.line("%more = icmp slt i64 %block.next, %to");
+        f.line("br i1 %more, label %block, label %done");
         f.label("done");
         f.line("ret void");
         return f.close();
@@ -518,6 +1066,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
     }
 
     private void callLoop(Fn f, String t, String xAt, String yAt, String stateAt, String n) {
+        callLoop(f, t, "%x", xAt, yAt, stateAt, n);
+    }
+
+    /** Calls {@code NAME_loop} on {@code n} elements, x being {@code x}. */
+    private void callLoop(Fn f, String t, String x, String xAt, String yAt, String stateAt, String n) {
         List<String> a = new ArrayList<>();
         if (elementScalars) {
             a.addAll(List.of("i64 " + t, "ptr %params", "ptr %lens"));
@@ -525,7 +1078,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         for (KValue s : splatted) {
             a.add(llvmType(s.type()) + " %s" + s.id());
         }
-        a.add("ptr %x");
+        a.add("ptr " + x);
         a.add("ptr %y");
         for (int b = 0; b < k.stateCount(); b++) {
             a.add("ptr %state" + b);
@@ -630,11 +1183,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             String stateIndex, String stateStride) {
         String p = pointer();
         if (x != null) {
-            f.line("%x.i = getelementptr inbounds " + type + ", " + p + " " + x + ", i64 " + xyIndex);
+            f.line("%x.i" + f.elem + " = getelementptr inbounds " + type + ", " + p + " " + x + ", i64 " + xyIndex);
         }
-        f.line("%y.i = getelementptr inbounds " + type + ", " + p + " " + y + ", i64 " + xyIndex);
+        f.line("%y.i" + f.elem + " = getelementptr inbounds " + type + ", " + p + " " + y + ", i64 " + xyIndex);
         for (int b = 0; statePattern != null && b < k.stateCount(); b++) {
-            f.line("%state" + b + ".i = getelementptr inbounds " + type + ", " + p + " "
+            f.line("%state" + b + ".i" + f.elem + " = getelementptr inbounds " + type + ", " + p + " "
                     + statePattern.replace("#", Integer.toString(b)) + ", i64 " + stateIndex);
         }
         f.stateStride = stateStride;
@@ -672,13 +1225,13 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
 
     private void laneLoad(Fn f, KInstr.Load l, boolean statesInRegisters) {
         String p = pointer();
-        String v = "%v" + l.dst().id();
+        String v = f.name(l.dst().id());
         int state = k.stateOfBuffer(l.buffer());
         if (l.buffer() == StepKir.X) {
             if (f.input != null) {
                 f.operands.put(l.dst().id(), f.input);
             } else {
-                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %x.i, align " + bytes);
+                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %x.i" + f.elem + ", align " + bytes);
             }
         } else if (state >= 0 && multiRow(state)) {
             String at = rowAddress(f, v, state, l.index());
@@ -687,7 +1240,8 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             if (statesInRegisters) {
                 f.operands.put(l.dst().id(), "%state" + state + ".cur");
             } else {
-                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %state" + state + ".i, align " + bytes);
+                f.define(l.dst().id(), v + " = load " + type + ", " + p + " %state" + state + ".i" + f.elem + ", align "
+                        + bytes);
             }
         } else {
             throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + l
@@ -700,14 +1254,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         int state = k.stateOfBuffer(st.buffer());
         String value = op(f, st.value());
         if (st.buffer() == StepKir.Y) {
-            f.line("store " + type + " " + value + ", " + p + " %y.i, align " + bytes);
+            f.line("store " + type + " " + value + ", " + p + " %y.i" + f.elem + ", align " + bytes);
         } else if (state >= 0 && multiRow(state)) {
             String at = rowAddress(f, "%store" + f.stores++, state, st.index());
             f.line("store " + type + " " + value + ", " + p + " " + at + ", align " + bytes);
         } else if (state >= 0 && statesInRegisters) {
             f.nextState.put(state, value);
         } else if (state >= 0) {
-            f.line("store " + type + " " + value + ", " + p + " %state" + state + ".i, align " + bytes);
+            f.line("store " + type + " " + value + ", " + p + " %state" + state + ".i" + f.elem + ", align " + bytes);
         } else {
             throw new IllegalArgumentException("kernel " + k.kernel().name() + ": " + st
                     + " writes a buffer that is neither y nor a state buffer");
@@ -719,7 +1273,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
      * {@code %stateB.i + row * stateStride}. Writes the instructions, named after {@code prefix}; returns the pointer.
      */
     private String rowAddress(Fn f, String prefix, int state, KValue row) {
-        String base = "%state" + state + ".i";
+        String base = "%state" + state + ".i" + f.elem;
         String r = constants.get(row.id());
         if ("0".equals(r)) {
             return base;
@@ -747,11 +1301,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         String it = llvmType(l.index().type());
         f.line("br label %" + head);
         f.label(head);
-        String index = "%v" + l.index().id();
+        String index = f.name(l.index().id());
         f.operands.put(l.index().id(), index);
         int phis = f.reserve(1 + l.params().size());
         for (KValue p : l.params()) {
-            f.operands.put(p.id(), "%v" + p.id());
+            f.operands.put(p.id(), f.name(p.id()));
         }
         f.line("%" + head + ".go = icmp slt " + it + " " + index + ", " + l.end());
         f.line("br i1 %" + head + ".go, label %" + head + ".body, label %" + head + ".exit");
@@ -766,12 +1320,12 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                 + " ]");
         for (int j = 0; j < l.params().size(); j++) {
             KValue p = l.params().get(j);
-            f.fill(phis + 1 + j, "%v" + p.id() + " = phi " + llvmType(p.type()) + " [ " + op(f, l.inits().get(j))
+            f.fill(phis + 1 + j, f.name(p.id()) + " = phi " + llvmType(p.type()) + " [ " + op(f, l.inits().get(j))
                     + ", %" + pre + " ], [ " + op(f, l.yields().get(j)) + ", %" + latch + " ]");
         }
         f.label(head + ".exit");
         for (int j = 0; j < l.results().size(); j++) {
-            f.operands.put(l.results().get(j).id(), "%v" + l.params().get(j).id());
+            f.operands.put(l.results().get(j).id(), f.name(l.params().get(j).id()));
         }
     }
 
@@ -792,7 +1346,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             }
             case KInstr.Load l -> {
                 int q = param(i, l.buffer());
-                String v = "%v" + l.dst().id();
+                String v = f.name(l.dst().id());
                 loadParam(f, q, false);
                 String index = constants.get(l.index().id());
                 if (index == null) {
@@ -827,14 +1381,14 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             case KInstr.Binary b -> binary(f, b);
             case KInstr.Fma m -> {
                 String t = llvmType(m.dst().type());
-                f.define(m.dst().id(), "%v" + m.dst().id() + " = call " + t + " " + intrinsic("fma", m.dst().type(), 3)
+                f.define(m.dst().id(), f.name(m.dst().id()) + " = call " + t + " " + intrinsic("fma", m.dst().type(), 3)
                         + "(" + t + " " + op(f, m.a()) + ", " + t + " " + op(f, m.b()) + ", " + t + " " + op(f, m.c())
                         + ")");
             }
             case KInstr.Compare c -> compare(f, c);
             case KInstr.Select s -> {
                 String t = llvmType(s.dst().type());
-                f.define(s.dst().id(), "%v" + s.dst().id() + " = select i1 " + op(f, s.cond()) + ", " + t + " "
+                f.define(s.dst().id(), f.name(s.dst().id()) + " = select i1 " + op(f, s.cond()) + ", " + t + " "
                         + op(f, s.a()) + ", " + t + " " + op(f, s.b()));
             }
             case KInstr.Convert c -> convert(f, c);
@@ -847,7 +1401,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         KType ty = u.dst().type();
         String t = llvmType(ty);
         String a = op(f, u.a());
-        String v = "%v" + u.dst().id();
+        String v = f.name(u.dst().id());
         String instruction;
         if (!ty.isFloat()) {
             instruction = switch (u.kind()) {
@@ -900,7 +1454,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                         + b + ")";
                 case MAX -> "call " + t + " " + intIntrinsic("smax", t, t + ", " + t) + "(" + t + " " + a + ", " + t + " "
                         + b + ")";
-                case DIV, REM -> LlvmIntegerDivision.render(bin.kind(), t, "i1", "%v" + bin.dst().id(), a, b, x -> x,
+                case DIV, REM -> LlvmIntegerDivision.render(bin.kind(), t, "i1", f.name(bin.dst().id()), a, b, x -> x,
                         f::line);
                 case POW -> throw new IllegalStateException("pow of integers");
             };
@@ -920,13 +1474,13 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
                 case AND, OR, XOR -> throw new IllegalStateException(bin.kind() + " of floats");
             };
         }
-        f.define(bin.dst().id(), "%v" + bin.dst().id() + " = " + instruction);
+        f.define(bin.dst().id(), f.name(bin.dst().id()) + " = " + instruction);
     }
 
     private void compare(Fn f, KInstr.Compare c) {
         KType ty = c.a().type();
         String predicate = LlvmPredicates.of(c.kind(), ty);
-        f.define(c.dst().id(), "%v" + c.dst().id() + " = " + predicate + " " + llvmType(ty) + " " + op(f, c.a()) + ", "
+        f.define(c.dst().id(), f.name(c.dst().id()) + " = " + predicate + " " + llvmType(ty) + " " + op(f, c.a()) + ", "
                 + op(f, c.b()));
     }
 
@@ -955,7 +1509,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         } else {
             instruction = (to == KType.I64 ? "sext " : "trunc ") + ft + " " + a + " to " + tt;
         }
-        f.define(c.dst().id(), "%v" + c.dst().id() + " = " + instruction);
+        f.define(c.dst().id(), f.name(c.dst().id()) + " = " + instruction);
     }
 
     /**
@@ -964,7 +1518,7 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
      */
     private String inDouble(Fn f, KValue dst, String op, List<String> args) {
         checkSupported(op);
-        String v = "%v" + dst.id();
+        String v = f.name(dst.id());
         boolean f32 = dst.type() == KType.F32;
         String fn = "@llvm." + op + ".f64";
         declare("declare double " + fn + "(" + String.join(", ", args.stream().map(x -> "double").toList()) + ")");
@@ -1082,6 +1636,11 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
         String block;
         /** The elements from one row of a multi-row state buffer to the next, as an i64 operand. */
         String stateStride;
+        /**
+         * The suffix of the element addresses {@code %x.i}, {@code %y.i} and {@code %stateB.i} of the element loop
+         * being written: empty where the function has one element loop, the loop's label where it has several.
+         */
+        String elem = "";
         /** Loops and row stores written so far, which name their blocks and values. */
         int loops;
         int stores;
@@ -1119,9 +1678,22 @@ public sealed class LlvmEmitter permits PtxLlvmEmitter {
             lines.set(at, "  " + instruction);
         }
 
-        /** Writes an instruction defining {@code %vID}. */
+        /**
+         * The suffix of the names of the kernel values written: empty where each is written once, distinct for each
+         * copy where a loop body is written several times.
+         */
+        String copy = "";
+        /** Copies of loop bodies written so far, which name their values. */
+        int copies;
+
+        /** The name of kernel value {@code id} in the copy being written: {@code %vID} and {@link #copy}. */
+        String name(int id) {
+            return "%v" + id + copy;
+        }
+
+        /** Writes an instruction defining {@link #name} of {@code id}. */
         void define(int id, String instruction) {
-            operands.put(id, "%v" + id);
+            operands.put(id, name(id));
             line(instruction);
         }
 

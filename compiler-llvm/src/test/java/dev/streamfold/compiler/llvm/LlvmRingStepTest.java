@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Banded Toeplitz steps with a ring state buffer (one multi-row state buffer read by a loop over its rows) on the
  * LLVM host and the GPU form: the JIT-compiled kernel equals the kernel IR evaluator bit for bit, step after step past
  * the point where the ring wraps, through {@code step}, {@code scan} and {@code noiseStep}, with a state stride wider
- * than the slice and calls on sub-ranges; the GPU form assembles.
+ * than the slice and calls on sub-ranges, within one block of the host loop and across several; the host loop's row
+ * passes vectorize; the GPU form assembles.
  */
 class LlvmRingStepTest {
     private static final LlvmToolchain LLVM = new LlvmToolchain();
@@ -94,34 +95,46 @@ class LlvmRingStepTest {
     /** The kernel IR evaluator stepped with its state kept from step to step: the reference. */
     static final class Reference {
         final Ring ring;
+        /** Elements of the slice. */
+        final int n;
         final double[][] buffers;
 
         Reference(Ring ring) {
+            this(ring, N);
+        }
+
+        Reference(Ring ring, int n) {
             this.ring = ring;
+            this.n = n;
             StepKir k = ring.kir();
             this.buffers = new double[k.kernel().buffers().size()][];
             for (int b = 0; b < k.stateCount(); b++) {
-                buffers[k.state(b)] = new double[ring.rows(b) * N];
+                buffers[k.state(b)] = new double[ring.rows(b) * n];
             }
             for (int p = 0; p < k.paramCount(); p++) {
                 buffers[k.param(p)] = ring.params()[p];
             }
         }
 
-        /** Step t on input x (N values); returns y. */
+        /** Step t on input x (n values); returns y. */
         double[] step(long t, double[] x) {
             buffers[StepKir.X] = x.clone();
-            buffers[StepKir.Y] = new double[N];
-            KirEvaluator.run(ring.kir().kernel(), buffers, new double[] {t}, N);
+            buffers[StepKir.Y] = new double[n];
+            KirEvaluator.run(ring.kir().kernel(), buffers, new double[] {t}, n);
             return buffers[StepKir.Y];
         }
     }
 
     /** The input of step t: values of the kernel's element type. */
     static double[] input(long t, DType dtype) {
+        return input(t, dtype, N);
+    }
+
+    /** The input of step t on a slice of n elements. */
+    static double[] input(long t, DType dtype, int n) {
         SplittableRandom r = new SplittableRandom(1000 + t);
-        double[] x = new double[N];
-        for (int i = 0; i < N; i++) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
             x[i] = dtype == DType.F32 ? (float) r.nextDouble(-2, 2) : r.nextDouble(-2, 2);
         }
         return x;
@@ -150,8 +163,8 @@ class LlvmRingStepTest {
         StepKir k = ref.ring.kir();
         for (int b = 0; b < k.stateCount(); b++) {
             for (int r = 0; r < ref.ring.rows(b); r++) {
-                for (int i = 0; i < N; i++) {
-                    assertBits(ref.buffers[k.state(b)][r * N + i], read(state[b], r * stride + i, k.dtype()),
+                for (int i = 0; i < ref.n; i++) {
+                    assertBits(ref.buffers[k.state(b)][r * ref.n + i], read(state[b], r * stride + i, k.dtype()),
                             what + ": state " + b + " row " + r + " element " + i);
                 }
             }
@@ -159,9 +172,14 @@ class LlvmRingStepTest {
     }
 
     static MemorySegment[] states(Arena arena, Ring ring, long stride) {
+        return states(arena, ring, stride, N);
+    }
+
+    /** Zero state buffers for a slice of n elements, their rows stride elements apart. */
+    static MemorySegment[] states(Arena arena, Ring ring, long stride, int n) {
         MemorySegment[] state = new MemorySegment[ring.kir().stateCount()];
         for (int b = 0; b < state.length; b++) {
-            state[b] = arena.allocate((ring.rows(b) - 1) * stride * ring.bytes() + (long) N * ring.bytes(), 64);
+            state[b] = arena.allocate((ring.rows(b) - 1) * stride * ring.bytes() + (long) n * ring.bytes(), 64);
         }
         return state;
     }
@@ -290,6 +308,112 @@ class LlvmRingStepTest {
             }
             assertStates(ref, state, N, "after 5 steps");
         }
+    }
+
+    /** Rings whose rows are a multiple of the host loop's rows per pass, and ones that leave 3 and 2 rows over. */
+    static Stream<Arguments> blockedRings() {
+        return Stream.of(Arguments.of("toeplitz", LlvmEmitter.HOST_ROWS * 5 + 1, DType.F32),
+                Arguments.of("inverse", 40, DType.F64), Arguments.of("toeplitz_inverse", 19, DType.F32));
+    }
+
+    /**
+     * A slice of more than two of the host loop's blocks and not a multiple of the block size, in calls whose bounds
+     * are not block-aligned (a call ending inside a block, the next starting there): step, scan and noiseStep equal
+     * the evaluator, step after step past the point where the ring wraps.
+     */
+    @ParameterizedTest(name = "{0} of {1} bands, {2}")
+    @MethodSource("blockedRings")
+    void slicesOfSeveralBlocksEqualTheEvaluator(String op, int bands, DType dtype) {
+        int block = LlvmEmitter.HOST_BLOCK;
+        int n = 2 * block + 45;
+        long[] bounds = {0, block / 2 + 3, block / 2 + 3 + block + 11, n};
+        long stride = n + 9;
+        int steps = 2 * bands + 3;
+        String expr = expression(op, bands);
+        Ring ring = ring(expr, dtype);
+        assertRingShape(ring, bands);
+        LlvmHostKernel kernel = LlvmHostKernel.compile(LLVM, ring.kir(), LlvmKernels.kernelName(ring.kir()),
+                ring.description());
+        Reference ref = new Reference(ring, n);
+        Reference noiseRef = new Reference(ring, n);
+        long seed = 77;
+        long coordBase = 5L << 33;
+        double stddev = 1.3;
+        long rowStride = n + 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate((long) n * ring.bytes(), 64);
+            MemorySegment y = arena.allocate((long) n * ring.bytes(), 64);
+            MemorySegment noise = arena.allocate((long) n * ring.bytes(), 64);
+            MemorySegment[] state = states(arena, ring, stride, n);
+            MemorySegment[] noiseState = states(arena, ring, stride, n);
+            MemorySegment xs = arena.allocate(steps * rowStride * ring.bytes(), 64);
+            MemorySegment ys = arena.allocate(steps * rowStride * ring.bytes(), 64);
+            MemorySegment[] scanState = states(arena, ring, n, n);
+            double[][] want = new double[steps][];
+            for (int t = 0; t < steps; t++) {
+                double[] in = input(t, dtype, n);
+                for (int i = 0; i < n; i++) {
+                    write(x, i, in[i], dtype);
+                    write(xs, t * rowStride + i, in[i], dtype);
+                }
+                want[t] = ref.step(t, in);
+                for (int c = 0; c + 1 < bounds.length; c++) {
+                    kernel.step(t, ring.params(), x, y, state, stride, bounds[c], bounds[c + 1]);
+                }
+                for (int i = 0; i < n; i++) {
+                    assertBits(want[t][i], read(y, i, dtype), expr + " step " + t + " element " + i);
+                }
+                if (t % 10 == 0) {
+                    assertStates(ref, state, stride, expr + " step " + t);
+                }
+
+                if (dtype == DType.F32) {
+                    GaussianNoise.fillF32(seed, t, coordBase, noise, 0, n, (float) stddev);
+                } else {
+                    GaussianNoise.fillF64(seed, t, coordBase, noise, 0, n, stddev);
+                }
+                double[] drawn = new double[n];
+                for (int i = 0; i < n; i++) {
+                    drawn[i] = read(noise, i, dtype);
+                }
+                double[] wantNoise = noiseRef.step(t, drawn);
+                for (int c = 0; c + 1 < bounds.length; c++) {
+                    kernel.noiseStep(t, ring.params(), seed, stddev, coordBase, y, noiseState, stride, bounds[c],
+                            bounds[c + 1]);
+                }
+                for (int i = 0; i < n; i++) {
+                    assertBits(wantNoise[i], read(y, i, dtype), expr + " noise step " + t + " element " + i);
+                }
+            }
+            assertStates(ref, state, stride, expr + " after the steps");
+            assertStates(noiseRef, noiseState, stride, expr + " after the noise steps");
+            // the scan on [bounds[1], n), then on [0, bounds[1])
+            kernel.scan(0, steps, ring.params(), xs, ys, rowStride, scanState, n, bounds[1], n);
+            kernel.scan(0, steps, ring.params(), xs, ys, rowStride, scanState, n, 0, bounds[1]);
+            for (int t = 0; t < steps; t++) {
+                for (int i = 0; i < n; i++) {
+                    assertBits(want[t][i], read(ys, t * rowStride + i, dtype),
+                            expr + " scan step " + t + " element " + i);
+                }
+            }
+            assertStates(ref, scanState, n, expr + " after the scan");
+        }
+    }
+
+    /**
+     * The host form runs a ring's rows row-outer over blocks of elements, and LLVM vectorizes the element-inner loop:
+     * the optimized module of a ring whose step has no fused multiply-add outside the loop has vector fmas.
+     */
+    @Test
+    void theRowLoopIsVectorized() {
+        assumeTrue(LLVM.hostTriple().startsWith("x86_64"), "the check compiles for x86-64-v3");
+        Ring ring = ring(expression("inverse", 4096), DType.F32);
+        String ll = LlvmEmitter.host(ring.kir(), "ring", ring.description());
+        String loop = ll.substring(ll.indexOf("define internal void @ring_loop("));
+        assertTrue(loop.contains("\nfor0.lanes:\n") && loop.contains("alloca float, i64 " + LlvmEmitter.HOST_BLOCK),
+                loop);
+        String optimized = LLVM.optimize(ll, LLVM.hostTriple(), "x86-64-v3");
+        assertTrue(optimized.contains("call <8 x float> @llvm.fma.v8f32("), optimized);
     }
 
     @Test
