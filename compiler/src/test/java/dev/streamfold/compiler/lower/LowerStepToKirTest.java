@@ -209,7 +209,7 @@ class LowerStepToKirTest {
                 "prefix_sum @ inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])) @ toeplitz(coef=[1, 0.5, 0.25])",
                 "inverse(inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])))", ring("toeplitz", 18),
                 ring("inverse(toeplitz", 18), ring("toeplitz_inverse", 18), ring("toeplitz", 40), ring("inverse(toeplitz", 40),
-                ring("toeplitz_inverse", 40), "prefix_sum @ " + ring("toeplitz", 40),
+                ring("toeplitz_inverse", 40), ring("inverse(toeplitz", 21), "prefix_sum @ " + ring("toeplitz", 40),
                 ring("toeplitz", 40) + " @ " + ring("inverse(toeplitz", 18)).map(Arguments::of);
     }
 

@@ -86,11 +86,11 @@ class RingStepKirTest {
         }
     }
 
-    /** Ring steps of 18 and 40 bands, alone and composed, in both element types. */
+    /** Ring steps of 18, 21 and 40 bands (rows a multiple of four or not), alone and composed, in both element types. */
     static Stream<Arguments> rings() {
         Stream.Builder<Arguments> b = Stream.builder();
         for (DType dtype : new DType[] {DType.F32, DType.F64}) {
-            for (int bands : new int[] {18, 40}) {
+            for (int bands : new int[] {18, 21, 40}) {
                 b.add(Arguments.of("toeplitz(coef=" + coefficients(bands) + ")", dtype));
                 b.add(Arguments.of("inverse(toeplitz(coef=" + coefficients(bands) + "))", dtype));
                 b.add(Arguments.of("toeplitz_inverse(coef=" + coefficients(bands) + ")", dtype));
