@@ -48,8 +48,8 @@ public final class Main {
               optimize --strategy blt|banded|toeplitz --steps N (--buffers K | --bands B) [--closed-form]
                        [--min-sep B] [--max-participations K] [--error max|mean] [--max-iterations I] [--quiet]
                                              optimize a strategy; progress on stderr, the result as JSON
-              bench [--quick] [--json FILE] [--csv] [--case compose3|blt4|noise-blt4|scan|toeplitz|optimize] [--size D]
-                    [--threads K]
+              bench [--quick] [--json FILE] [--csv] [--case compose3|blt4|noise-blt4|scan|toeplitz|optimize]
+                    [--size D] [--threads K]
                                              time the kernels against copy bandwidth; the table in ms, the
                                              verdicts against the README's targets; --json FILE also writes
                                              FILE.meta.json (JDK, CPU, commit, load average, vector lanes)

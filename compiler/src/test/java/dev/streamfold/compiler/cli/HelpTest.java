@@ -34,7 +34,7 @@ class HelpTest {
         }
         assertTrue(run("demo", "--help")[1].contains("[--dim D] [--steps T] [--threads K]"));
         String bench = run("bench", "--help")[1];
-        assertTrue(bench.contains("[--csv] [--case compose3|blt4|noise-blt4|scan|optimize] [--size D]\n      [--threads K]\n"), bench);
+        assertTrue(bench.contains("[--csv] [--case compose3|blt4|noise-blt4|scan|toeplitz|optimize]\n      [--size D] [--threads K]\n"), bench);
         assertTrue(bench.contains("\nbench --case linalg [--quick] [--json FILE] [--ops lu,cholesky,qr,triangular_solve,eigh,svd]\n"
                 + "      [--n 4,8,16,32] [--dtype float32,float64] [--threads 1,2] [--batch N]\n"), bench);
     }
