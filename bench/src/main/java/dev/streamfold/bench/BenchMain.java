@@ -50,7 +50,8 @@ public final class BenchMain {
 
     /**
      * The case of BandMF's optimal Toeplitz strategy with many bands ({@code toeplitz(coef=...)}, its rows named
-     * {@code toeplitz-B}): a ring of B - 1 past rows, every row read and one written per step.
+     * {@code toeplitz-B}): a ring of B - 1 past rows, every row read and one written per step. Its copy moves as many
+     * bytes as the step, so that both run from the same level of the memory hierarchy.
      */
     static final String TOEPLITZ = "toeplitz";
 
@@ -284,8 +285,10 @@ public final class BenchMain {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment x = Buffers.random(arena, d, 5);
             MemorySegment y = StreamBuffers.allocate(arena, d * 4);
+            // The copy moves as many bytes as the step (B - 1 ring rows read, one written, x and y), out of cache alike.
+            long copied = (bands + 2) * d / 2;
             List<Variant> vs = new ArrayList<>();
-            vs.add(new Variants.Copy(x, y, d, threads));
+            vs.add(new Variants.Copy(Buffers.random(arena, copied, 6), StreamBuffers.allocate(arena, copied * 4), copied, threads));
             vs.add(new Variants.Kernel("fused", m, x, y, d, threads, KernelEval.VECTOR));
             vs.add(new Variants.Kernel("fused-llvm", m, x, y, d, threads, LlvmKernels.LLVM));
             return measure(TOEPLITZ + "-" + bands, vs, d, threads, timing);
