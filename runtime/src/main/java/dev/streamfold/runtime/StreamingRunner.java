@@ -30,6 +30,7 @@ public final class StreamingRunner implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] state;
     private final ParallelRanges ranges;
+    private final long serialBelow;
     private long step;
 
     /** A thread that is not any arena's owner: a segment it cannot access belongs to a confined arena. */
@@ -57,14 +58,17 @@ public final class StreamingRunner implements AutoCloseable {
         this.threads = threads;
         this.state = new MemorySegment[kernel.stateCount()];
         long bytes = length * kernel.elementType().bytes();
+        int maxRows = 1;
         for (int i = 0; i < state.length; i++) {
             int rows = kernel.stateRows(i);
+            maxRows = Math.max(maxRows, Math.max(rows, 1));
             if (rows < 1) {
                 throw new IllegalArgumentException("the kernel's state buffer " + i + " has " + rows + " rows");
             }
             state[i] = StreamBuffers.allocate(arena, Math.multiplyExact(bytes, rows));
         }
         this.ranges = new ParallelRanges(threads, "streamfold-worker");
+        this.serialBelow = Math.max(64, 2L * CHUNK / maxRows);
     }
 
     /**
@@ -291,10 +295,11 @@ public final class StreamingRunner implements AutoCloseable {
 
     /**
      * Runs {@code r} on each thread's range of {@code [0, length)} (on the calling thread when the slice is under two
-     * chunks); returns the smallest element index a range found, or -1.
+     * chunks, divided by the rows of the kernel's largest state buffer: a ring of R rows makes an element's step R times
+     * the work); returns the smallest element index a range found, or -1.
      */
     private long parallel(ParallelRanges.Search r) {
-        return ranges.first(length, 2L * CHUNK, r);
+        return ranges.first(length, serialBelow, r);
     }
 
     @Override
