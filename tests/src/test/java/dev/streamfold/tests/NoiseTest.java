@@ -61,9 +61,11 @@ class NoiseTest {
 
     @Test
     void correlatedNoiseIsTheMechanismAppliedToTheGeneratorsDraws() {
-        StreamingMatrix m = MatrixBinder.parse(MECHANISM);
-        int n = 12;
-        int d = 37;
+        assertNoiseIsTheMechanismOfTheDraws(MatrixBinder.parse(MECHANISM), KernelEval.VECTOR, 12, 37);
+    }
+
+    /** {@code n} steps of {@code m}'s noise over {@code d} elements, through {@code loader}'s kernel, equal the interpreter's. */
+    static void assertNoiseIsTheMechanismOfTheDraws(StreamingMatrix m, KernelEval.KernelLoader loader, int n, int d) {
         double[] z = new double[n * d];
         for (int t = 0; t < n; t++) {
             for (int i = 0; i < d; i++) {
@@ -71,7 +73,7 @@ class NoiseTest {
             }
         }
         Tensor want = StreamingEval.run(m, Bindings.NONE, Query.MULTIPLY, new Tensor(DType.F64, new Shape(n, d), z), 0, DType.F64);
-        KernelEval.Bound b = KernelEval.bind(m, Bindings.NONE, DType.F64);
+        KernelEval.Bound b = KernelEval.bind(loader, m, Bindings.NONE, DType.F64);
         try (Arena arena = Arena.ofConfined(); NoiseGenerator g = new NoiseGenerator(b.kernel(), b.params(), d, 1, 99, 2.0, 0)) {
             MemorySegment y = arena.allocate(d * 8L);
             for (int t = 0; t < n; t++) {

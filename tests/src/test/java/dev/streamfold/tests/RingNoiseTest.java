@@ -6,20 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.streamfold.compiler.KernelEval;
 import dev.streamfold.compiler.llvm.LlvmKernels;
 import dev.streamfold.ir.DType;
-import dev.streamfold.ir.Shape;
-import dev.streamfold.ir.Tensor;
 import dev.streamfold.ir.expr.MatrixBinder;
 import dev.streamfold.ir.stream.Bindings;
-import dev.streamfold.ir.stream.StreamingEval;
-import dev.streamfold.ir.stream.StreamingEval.Query;
 import dev.streamfold.ir.stream.StreamingMatrix;
-import dev.streamfold.runtime.NoiseGenerator;
 import dev.streamfold.runtime.StepKernel;
-import dev.streamfold.runtime.noise.GaussianNoise;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,31 +32,12 @@ class RingNoiseTest {
     @Test
     void noiseIsTheMechanismAppliedToTheDrawsOnEveryCpuBackend() {
         StreamingMatrix m = MatrixBinder.parse(MECHANISM);
-        int n = 90;
-        int d = 37;
-        double[] z = new double[n * d];
-        for (int t = 0; t < n; t++) {
-            for (int i = 0; i < d; i++) {
-                z[t * d + i] = 2.0 * GaussianNoise.gaussianF64(99, t, i);
-            }
-        }
-        Tensor want = StreamingEval.run(m, Bindings.NONE, Query.MULTIPLY, new Tensor(DType.F64, new Shape(n, d), z), 0, DType.F64);
         for (KernelEval.KernelLoader loader : List.of(KernelEval.VECTOR, LlvmKernels.LLVM)) {
             KernelEval.Bound b = KernelEval.bind(loader, m, Bindings.NONE, DType.F64);
             assertEquals(1, b.kernel().stateCount());
             assertEquals(39, b.kernel().stateRows(0));
             assertEquals(39, StepKernel.totalStateRows(b.kernel()));
-            try (Arena arena = Arena.ofConfined(); NoiseGenerator g = new NoiseGenerator(b.kernel(), b.params(), d, 1, 99, 2.0, 0)) {
-                MemorySegment y = arena.allocate(d * 8L);
-                for (int t = 0; t < n; t++) {
-                    g.next(y);
-                    double[] row = y.toArray(ValueLayout.JAVA_DOUBLE);
-                    for (int i = 0; i < d; i++) {
-                        assertEquals(want.raw()[t * d + i], row[i], 1e-12 * Math.max(1, Math.abs(row[i])),
-                                loader + " t=" + t + " i=" + i);
-                    }
-                }
-            }
+            NoiseTest.assertNoiseIsTheMechanismOfTheDraws(m, loader, 90, 37);
         }
     }
 
