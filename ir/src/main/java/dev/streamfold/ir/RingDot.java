@@ -3,12 +3,12 @@ package dev.streamfold.ir;
 import java.util.List;
 
 /**
- * A weighted sum of the rows of a ring buffer of past values, weighted by their age: for a floating {@code ring
- * [R, s...]}, floating {@code coef [m]} (each weight rounded to the ring's dtype) and the step index {@code t} (i32 scalar), the row {@code r}
- * was written {@code a(r) = floorMod(t - 1 - r, R)} steps before the newest one ({@link RingPush} at step
- * {@code t - 1} wrote row {@code floorMod(t - 1, R)}), and the result is {@code sum over r = 0 .. R-1 of
- * coef[first + a(r)] * ring[r]}, summed from 0 in the order of {@code r} with each term fused ({@code acc =
- * fma(w, ring[r], acc)}, one rounding per row). Needs {@code m >= first + R}.
+ * A weighted sum of the rows of a ring buffer of past values, weighted by their age. For a floating {@code ring
+ * [R, s...]}, floating {@code coef [m]} (each weight rounded to the ring's dtype) and the step index {@code t} (i32
+ * scalar), row {@code r} was written {@code a(r) = floorMod(t - 1 - r, R)} steps before the newest one ({@link
+ * RingPush} at step {@code t - 1} wrote row {@code floorMod(t - 1, R)}), and the result is the sum over {@code r = 0
+ * .. R-1} of {@code coef[first + a(r)] * ring[r]}, summed from 0 in the order of {@code r} with each term fused
+ * ({@code acc = fma(w, ring[r], acc)}, one rounding per row). Needs {@code m >= first + R}.
  */
 public record RingDot(int first) implements Op {
     public RingDot {
