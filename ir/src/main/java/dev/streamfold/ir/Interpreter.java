@@ -92,7 +92,7 @@ public final class Interpreter {
                 int block = (int) ot.shape().size();
                 yield List.of(new Tensor(ot.dtype(), ot.shape(), Arrays.copyOfRange(a.raw(), idx * block, (idx + 1) * block)));
             }
-            case RingDot d -> List.of(ringDot(in.get(0), in.get(1), (long) in.get(2).item(), d.first(), ot));
+            case RingDot d -> List.of(ringDot(in.get(0), in.get(1), (long) in.get(2).item(), d, ot));
             case RingPush r -> List.of(ringPush(in.get(0), (long) in.get(1).item(), in.get(2)));
             case Iota i -> List.of(iota(i));
             case Transpose t -> List.of(transpose(in.get(0), t.perm(), ot));
@@ -219,14 +219,14 @@ public final class Interpreter {
         return new Tensor(ot.dtype(), ot.shape(), z);
     }
 
-    private static Tensor ringDot(Tensor ring, Tensor coef, long t, int first, Type ot) {
+    private static Tensor ringDot(Tensor ring, Tensor coef, long t, RingDot d, Type ot) {
         int rows = ring.shape().dim(0);
         int block = (int) ot.shape().size();
         double[] r = ring.raw();
         double[] c = coef.raw();
         double[] z = new double[block];
         for (int row = 0; row < rows; row++) {
-            double w = ot.dtype().round(c[first + (int) Math.floorMod(t - 1 - row, (long) rows)]);
+            double w = ot.dtype().round(c[d.weightIndex(coef.shape(), t, (int) Math.floorMod(t - 1 - row, (long) rows))]);
             for (int i = 0; i < block; i++) {
                 z[i] = ot.dtype().round(Math.fma(w, r[row * block + i], z[i]));
             }

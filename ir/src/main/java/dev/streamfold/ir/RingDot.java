@@ -8,7 +8,10 @@ import java.util.List;
  * scalar), row {@code r} was written {@code a(r) = floorMod(t - 1 - r, R)} steps before the newest one ({@link
  * RingPush} at step {@code t - 1} wrote row {@code floorMod(t - 1, R)}), and the result is the sum over {@code r = 0
  * .. R-1} of {@code coef[first + a(r)] * ring[r]}, summed from 0 in the order of {@code r} with each term fused
- * ({@code acc = fma(w, ring[r], acc)}, one rounding per row). Needs {@code m >= first + R}.
+ * ({@code acc = fma(w, ring[r], acc)}, one rounding per row). Needs {@code m >= first + R}. With a 2-D {@code coef
+ * [n, m]} the weights also depend on when a row was written: row {@code r}, written at step {@code s = t - 1 -
+ * a(r)}, weighs {@code coef[clamp(s, 0, n - 1), first + a(r)]} (a banded matrix whose bands vary along its
+ * columns).
  */
 public record RingDot(int first) implements Op {
     public RingDot {
@@ -31,11 +34,11 @@ public record RingDot(int first) implements Op {
         if (ring.rank() < 1 || ring.shape().dim(0) < 1 || !ring.dtype().isFloating()) {
             throw new IllegalArgumentException("ring_dot needs a floating ring of at least one row, got " + ring);
         }
-        if (coef.rank() != 1 || !coef.dtype().isFloating()) {
-            throw new IllegalArgumentException("ring_dot needs 1-D floating weights, got " + coef);
+        if (coef.rank() < 1 || coef.rank() > 2 || !coef.dtype().isFloating() || coef.shape().dim(0) < 1) {
+            throw new IllegalArgumentException("ring_dot needs 1-D or 2-D floating weights, got " + coef);
         }
         int rows = ring.shape().dim(0);
-        if (coef.shape().dim(0) < first + rows) {
+        if (coef.shape().dim(coef.rank() - 1) < first + rows) {
             throw new IllegalArgumentException("ring_dot of " + rows + " rows from weight " + first + " needs at least "
                     + (first + rows) + " weights, got " + coef);
         }
@@ -61,6 +64,18 @@ public record RingDot(int first) implements Op {
     @Override
     public String attributes() {
         return "first=" + first;
+    }
+
+    /**
+     * The flat index of the weight of a row of age {@code age} at step {@code t}, in weights of {@code shape} (1-D,
+     * or 2-D indexed by the step that wrote the row, clamped).
+     */
+    public int weightIndex(Shape shape, long t, int age) {
+        if (shape.rank() == 1) {
+            return first + age;
+        }
+        long written = Math.clamp(t - 1 - age, 0, shape.dim(0) - 1);
+        return Math.toIntExact(written * shape.dim(1) + first + age);
     }
 
     /** The row of a ring of {@code rows} rows that step {@code t} writes: {@code floorMod(t, rows)}. */

@@ -221,6 +221,8 @@ final class OpTable {
             for (int t : d.isFloating() ? new int[] {0, 2, 9} : new int[0]) {
                 add(rows, "ring_dot of 3 rows at step " + t, d, x -> new Case(new RingDot(1),
                         List.of(Type.of(x, 3, 2), Type.of(x, 5), Type.scalar(DType.I32)), List.of(s, s, index(t))));
+                add(rows, "ring_dot of 3 rows by writer at step " + t, d, x -> new Case(new RingDot(1),
+                        List.of(Type.of(x, 3, 2), Type.of(x, 4, 5), Type.scalar(DType.I32)), List.of(s, s, index(t))));
                 add(rows, "ring_push into 3 rows at step " + t, d, x -> new Case(new RingPush(),
                         List.of(Type.of(x, 3, 2), Type.scalar(DType.I32), Type.of(x, 2)), List.of(s, index(t), s)));
             }

@@ -31,6 +31,22 @@ class RingOpsTest {
     }
 
     @Test
+    void twoDimensionalWeightsAreReadInTheRowOfTheStepThatWroteEachRow() {
+        ProgramBuilder b = new ProgramBuilder();
+        Var ring = b.param(Type.of(DType.F64, 3, 1));
+        Var coef = b.param(Type.of(DType.F64, 4, 4));
+        Var t = b.param(Type.scalar(DType.I32));
+        Program p = b.build(b.ringDot(ring, coef, t, 1));
+        // At step 5, rows 1, 0 and 2 hold the values written at steps 4, 3 and 2 (ages 0, 1, 2): weights
+        // coef[clamp(4) = 3][1], coef[3][2] and coef[2][3]. At step 9, rows 2, 1 and 0 hold steps 8, 7 and 6 (ages 0, 1,
+        // 2), whose writers all clamp to the last row, 3.
+        Tensor r = Tensor.of(DType.F64, new Shape(3, 1), 10, 20, 30);
+        Tensor c = Tensor.of(DType.F64, new Shape(4, 4), 0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33);
+        assertArrayEquals(new double[] {32 * 10 + 31 * 20 + 23 * 30}, run(p, r, c, Tensor.scalar(DType.I32, 5)).get(0).raw());
+        assertArrayEquals(new double[] {33 * 10 + 32 * 20 + 31 * 30}, run(p, r, c, Tensor.scalar(DType.I32, 9)).get(0).raw());
+    }
+
+    @Test
     void shapeRulesNameWhatIsWrong() {
         ProgramBuilder b = new ProgramBuilder();
         Var ring = b.param(Type.of(DType.F64, 3, 2));

@@ -53,18 +53,29 @@ class LlvmRingStepTest {
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
+    /** A 30 x bands P whose bands vary along its rows, so the weights depend on the step that wrote each ring row. */
+    static String bandedParams(int bands) {
+        SplittableRandom r = new SplittableRandom(bands + 1);
+        return IntStream.range(0, 30).mapToObj(row -> IntStream.range(0, bands)
+                        .mapToObj(j -> Double.toString(j == 0 ? r.nextDouble(1, 2) : r.nextDouble(-0.5, 0.5)))
+                        .collect(Collectors.joining(", ", "[", "]")))
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
     static String expression(String op, int bands) {
         return switch (op) {
             case "toeplitz" -> "toeplitz(coef=" + coefficients(bands) + ")";
             case "inverse" -> "inverse(toeplitz(coef=" + coefficients(bands) + "))";
             case "toeplitz_inverse" -> "toeplitz_inverse(coef=" + coefficients(bands) + ")";
+            case "banded" -> "column_normalized_banded(params=" + bandedParams(bands) + ")";
+            case "banded_inverse" -> "inverse(column_normalized_banded(params=" + bandedParams(bands) + "))";
             default -> throw new IllegalArgumentException(op);
         };
     }
 
     static Stream<Arguments> rings() {
         List<Arguments> a = new ArrayList<>();
-        for (String op : List.of("toeplitz", "inverse", "toeplitz_inverse")) {
+        for (String op : List.of("toeplitz", "inverse", "toeplitz_inverse", "banded", "banded_inverse")) {
             for (int bands : new int[] {18, 40}) {
                 for (DType d : new DType[] {DType.F32, DType.F64}) {
                     a.add(Arguments.of(op, bands, d));

@@ -38,6 +38,7 @@ import dev.streamfold.ir.Transpose;
 import dev.streamfold.ir.Triangle;
 import dev.streamfold.ir.TriangularSolve;
 import dev.streamfold.ir.Unary;
+import dev.streamfold.ir.Type;
 import dev.streamfold.ir.Var;
 import dev.streamfold.ir.stream.StepProgram;
 import dev.streamfold.runtime.ParamSlot;
@@ -60,7 +61,7 @@ import java.util.Map;
  *       {@code fma} here, since such a product is uniform and {@code ContractMulAddKir} fuses lane products only;
  *   <li>a ring state buffer ({@code [rows, slice...]}) is a STATE buffer of {@code rows} elements per item: {@code
  *       ring_dot} becomes one loop over the rows, which reads each row once with the weight of its age ({@code tm =
- *       t rem rows}, computed once per step in i64), and {@code ring_push}, which must be the buffer's next value,
+ *       t rem rows}, computed once per step in i64; 2-D weights are read in the row of the step that wrote it), and {@code ring_push}, which must be the buffer's next value,
  *       one store of the pushed value at row {@code tm}.
  * </ul>
  */
@@ -247,21 +248,32 @@ public final class LowerStepToKir {
         private KValue ringDot(Eqn e, RingDot d, Var tVar) {
             int k = ringOperand(e, e.ins().get(0));
             Integer slot = paramOf.get(e.ins().get(1).id());
-            if (slot == null || e.ins().get(1).type().rank() != 1) {
-                throw unsupported(e, "only ring weights that are a 1-D parameter");
+            Type coef = e.ins().get(1).type();
+            if (slot == null || coef.rank() > 2) {
+                throw unsupported(e, "only ring weights that are a 1-D or 2-D parameter");
             }
             requireStepIndex(e, e.ins().get(2), tVar);
             int n = rows[k];
-            exact[slot] = Math.max(exact[slot], d.first() + n);
+            int width = coef.shape().dim(coef.rank() - 1);
+            exact[slot] = Math.max(exact[slot], coef.rank() == 1 ? d.first() + n : Math.toIntExact(coef.shape().size()));
             KValue tm = ringRow(k);
             KValue last = last(slot);
             KValue count = b.constI(KType.I64, n);
             KValue shift = b.constI(KType.I64, d.first() - 1);
             KValue none = b.constI(KType.I64, 0);
+            KValue step = coef.rank() == 2 ? t() : null;
+            KValue lastWriter = coef.rank() == 2 ? b.constI(KType.I64, coef.shape().dim(0) - 1) : null;
+            KValue stride = coef.rank() == 2 ? b.constI(KType.I64, width) : null;
             List<KValue> sum = b.loop(0, n, List.of(b.constF(type, 0.0)), (r, acc) -> {
                 KValue age = b.sub(tm, b.convert(KType.I64, r));
                 KValue j = b.select(b.compare(KInstr.CompareKind.LE, age, none), b.add(age, count), age);
-                KValue w = read(slot, b.min(b.add(j, shift), last));
+                KValue at = b.add(j, shift);
+                if (step != null) {
+                    // the row of age j - 1 was written at step t - j; its weights are that step's row, clamped
+                    KValue writer = b.max(b.min(b.sub(step, j), lastWriter), none);
+                    at = b.add(b.binary(KInstr.BinaryKind.MUL, writer, stride), at);
+                }
+                KValue w = read(slot, b.min(at, last));
                 return List.of(b.fma(w, b.load(state[k], r), acc.get(0)));
             });
             return sum.get(0);

@@ -210,7 +210,18 @@ class LowerStepToKirTest {
                 "inverse(inverse(blt(buf_decay=[0.9, 0.5], output_scale=[0.1, 0.2])))", ring("toeplitz", 18),
                 ring("inverse(toeplitz", 18), ring("toeplitz_inverse", 18), ring("toeplitz", 40), ring("inverse(toeplitz", 40),
                 ring("toeplitz_inverse", 40), ring("inverse(toeplitz", 21), "prefix_sum @ " + ring("toeplitz", 40),
-                ring("toeplitz", 40) + " @ " + ring("inverse(toeplitz", 18)).map(Arguments::of);
+                ring("toeplitz", 40) + " @ " + ring("inverse(toeplitz", 18), banded(20), "inverse(" + banded(20) + ")")
+                .map(Arguments::of);
+    }
+
+    /** A column-normalized banded matrix of 6 x {@code bands} P: its ring's weights are read from P by the writing step. */
+    private static String banded(int bands) {
+        SplittableRandom r = new SplittableRandom(bands);
+        return "column_normalized_banded(params=" + java.util.stream.IntStream.range(0, 6)
+                .mapToObj(row -> java.util.stream.IntStream.range(0, bands)
+                        .mapToObj(j -> Double.toString(j == 0 ? r.nextDouble(1, 2) : r.nextDouble(-0.5, 0.5)))
+                        .collect(java.util.stream.Collectors.joining(", ", "[", "]")))
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]")) + ")";
     }
 
     /** A banded Toeplitz operator of {@code bands} coefficients, more than the shift form keeps: a ring state buffer. */

@@ -21,16 +21,19 @@ final class BandedSteps {
 
     private BandedSteps() {}
 
+    /** True when {@code bands} bands keep their past values in one ring buffer. */
+    static boolean isRing(int bands) {
+        return bands - 1 > MAX_SHIFT_ROWS;
+    }
+
     /** The number of state buffers for {@code bands} bands. */
     static int stateCount(int bands) {
-        int rows = bands - 1;
-        return rows > MAX_SHIFT_ROWS ? 1 : rows;
+        return isRing(bands) ? 1 : bands - 1;
     }
 
     /** The rows of each state buffer for {@code bands} bands. */
     static List<Integer> stateRows(int bands) {
-        int rows = bands - 1;
-        return rows > MAX_SHIFT_ROWS ? List.of(rows) : Collections.nCopies(rows, 1);
+        return isRing(bands) ? List.of(bands - 1) : Collections.nCopies(bands - 1, 1);
     }
 
     /** {@code y = c_0 u + sum_{j>=1} c_j s_j} with {@code u = x} or {@code u = x / colScale[clip t]}. */

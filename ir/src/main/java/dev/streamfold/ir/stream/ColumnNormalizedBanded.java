@@ -16,7 +16,8 @@ import java.util.List;
  * part of P's row j that falls inside the n x n matrix). Past step n, columns repeat P's last row
  * (clip indexing) and are scaled by its whole norm, so every column has unit norm. Streaming C^-1
  * (BandMF's noise): {@code u_t = (x_t - sum_{r>=1} P[t-r, r] u_{t-r}) / P[t, 0]}, output {@code N_t
- * u_t}; state: the last b-1 values u; it is exactly the inverse of the forward operator. Every
+ * u_t}; state: the last b-1 values u (in one ring past 17 bands, see {@link BandedSteps}); it is exactly the
+ * inverse of the forward operator. Every
  * {@code P[j, 0]} must be non-zero. P sets the number of bands, so it is a literal.
  */
 public record ColumnNormalizedBanded(Param params) implements Invertible {
@@ -40,16 +41,24 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
         return "column_normalized_banded";
     }
 
-    /** {@code params}, then derived: band r's per-step coefficients {@code P[clip(t - r), r]} for each r, and the column norms. */
+    /**
+     * {@code params}, then derived: band r's per-step coefficients {@code P[clip(t - r), r]} for each r (only band 0
+     * when the past values live in a ring, whose step reads the other bands from P itself), and the column norms.
+     */
     @Override
     public List<Slot> slots() {
         List<Slot> s = new ArrayList<>();
         s.add(new Slot("params", params, ParamKind.MATRIX));
-        for (int r = 0; r < bands(); r++) {
+        for (int r = 0; r < derivedBands(); r++) {
             s.add(new Slot("band" + r, DERIVED, ParamKind.DERIVED));
         }
         s.add(new Slot("column_norms", DERIVED, ParamKind.DERIVED));
         return s;
+    }
+
+    /** The bands given as their own per-step arrays: all of them, or band 0 alone with a ring of past values. */
+    private int derivedBands() {
+        return BandedSteps.isRing(bands()) ? 1 : bands();
     }
 
     @Override
@@ -59,7 +68,12 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
 
     @Override
     public int stateCount(List<Type> ownParamTypes) {
-        return bands() - 1;
+        return BandedSteps.stateCount(bands());
+    }
+
+    @Override
+    public List<Integer> stateRows(List<Type> ownParamTypes) {
+        return BandedSteps.stateRows(bands());
     }
 
     @Override
@@ -70,7 +84,7 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
         double[] v = p.raw();
         List<Tensor> out = new ArrayList<>();
         out.add(p);
-        for (int r = 0; r < b; r++) {
+        for (int r = 0; r < derivedBands(); r++) {
             double[] band = new double[n + r];
             for (int t = 0; t < band.length; t++) {
                 band[t] = v[Math.clamp(t - r, 0, n - 1) * b + r];
@@ -106,8 +120,13 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
     @Override
     public StepEmitter.Out emitStep(StepEmitter e, Var x, List<Var> params, List<Var> state) {
         ProgramBuilder b = e.builder();
-        Var u = b.div(x, e.perStep(params.get(bands() + 1)));
+        Var u = b.div(x, e.perStep(params.getLast()));
         Var y = b.mul(e.perStep(params.get(1)), u);
+        if (BandedSteps.isRing(bands())) {
+            Var ring = state.getFirst();
+            return new StepEmitter.Out(b.add(b.ringDot(ring, params.getFirst(), e.stepIndex(), 1), y),
+                    List.of(b.ringPush(ring, e.stepIndex(), u)));
+        }
         for (int r = 1; r < bands(); r++) {
             y = b.add(b.mul(e.perStep(params.get(1 + r)), state.get(r - 1)), y);
         }
@@ -118,12 +137,18 @@ public record ColumnNormalizedBanded(Param params) implements Invertible {
     public StepEmitter.Out emitInverseStep(StepEmitter e, Var y, List<Var> params, List<Var> state) {
         ProgramBuilder b = e.builder();
         Var inner = null;
-        for (int r = 1; r < bands(); r++) {
-            Var term = b.mul(e.perStep(params.get(1 + r)), state.get(r - 1));
-            inner = inner == null ? term : b.add(term, inner);
+        boolean ring = BandedSteps.isRing(bands());
+        if (ring) {
+            inner = b.ringDot(state.getFirst(), params.getFirst(), e.stepIndex(), 1);
+        } else {
+            for (int r = 1; r < bands(); r++) {
+                Var term = b.mul(e.perStep(params.get(1 + r)), state.get(r - 1));
+                inner = inner == null ? term : b.add(term, inner);
+            }
         }
         Var u = b.div(inner == null ? y : b.sub(y, inner), e.perStep(params.get(1)));
-        return new StepEmitter.Out(b.mul(u, e.perStep(params.get(bands() + 1))), BandedSteps.shifted(u, state));
+        Var out = b.mul(u, e.perStep(params.getLast()));
+        return new StepEmitter.Out(out, ring ? List.of(b.ringPush(state.getFirst(), e.stepIndex(), u)) : BandedSteps.shifted(u, state));
     }
 
     private static void checkDiagonal(Tensor p) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamfold.ir.DType;
 import dev.streamfold.ir.StreamfoldException;
 import dev.streamfold.ir.Tensor;
+import dev.streamfold.ir.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +120,33 @@ class BandedSemanticsTest {
             }
             assertEquals(s, got[i], 1e-9 * Math.max(1, s), name + " row " + i);
         }
+    }
+
+    /** Past 17 bands the last values live in one ring: its operators equal their dense formulas past the ring's wrap. */
+    @Test
+    void ringLayoutsMatchTheDenseFormulaPastTheWrap() {
+        Random r = new Random(20);
+        double[] coef = new double[20];
+        double[][] p = new double[24][20];
+        for (int j = 0; j < 20; j++) {
+            coef[j] = j == 0 ? 1.5 : r.nextDouble() - 0.5;
+        }
+        for (double[] row : p) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = j == 0 ? 1 + r.nextDouble() : r.nextDouble() - 0.5;
+            }
+        }
+        ColumnNormalizedBanded banded = new ColumnNormalizedBanded(new Param.Literal(Tensor.matrix(DType.F64, p)));
+        List<StreamingMatrix> rings = List.of(new Toeplitz(Param.vector(coef)), new Inverse(new Toeplitz(Param.vector(coef))),
+                new ToeplitzInverse(Param.vector(coef), 30), banded, new Inverse(banded));
+        for (StreamingMatrix m : rings) {
+            StepProgram step = StepProgram.build(m, ParamLayout.types(ParamLayout.of(m).bind(m, Bindings.NONE, DType.F64)),
+                    Type.of(DType.F64, 3));
+            assertEquals(1, step.numState(), m.describe());
+            assertEquals(19, step.stateRows(0), m.describe());
+            assertMatrix(DenseOracle.of(m, 45), m.materialize(45), 1e-9, m.describe());
+        }
+        assertEquals(3, banded.slots().size(), "P, band 0 and the column norms: the ring reads the other bands from P");
     }
 
     @Test
