@@ -148,12 +148,7 @@ class GpuBundleTest {
             GpuCase c = bundle.cases().get(i);
             GpuCaseData data = GpuCaseData.read(kernels().resolve(c.data()));
             int d = Math.toIntExact(s.d());
-            double[] x = new double[s.steps() * d];
-            for (int t = 0; t < s.steps(); t++) {
-                for (int j = 0; j < d; j++) {
-                    x[t * d + j] = GpuCaseData.input(s.seed(), t, j, c.dtype());
-                }
-            }
+            double[] x = GpuCaseData.inputs(s.seed(), s.steps(), d, c.dtype());
             KernelEval.Bound b = KernelEval.bind(LlvmKernels.LLVM, s.matrix(), Bindings.NONE, s.dtype());
             double[] y = KernelEval.multiply(b, new Tensor(s.dtype(), new Shape(s.steps(), d), x), s.dtype(), 2).raw();
             MemorySegment ys = switch (c.dtype()) {

@@ -52,7 +52,7 @@ class ToeplitzManyBandsTest {
         for (String backend : List.of("vector", "llvm")) {
             List<Double> got = flatten(CliTest.json(eval(expr, query, backend)).get(key));
             assertEquals(want.size(), got.size(), backend);
-            double scale = want.stream().mapToDouble(Math::abs).max().orElse(1);
+            double scale = want.stream().mapToDouble(Math::abs).max().orElseThrow();
             for (int i = 0; i < want.size(); i++) {
                 assertEquals(want.get(i), got.get(i), tol * Math.max(1, scale),
                         backend + " " + expr.substring(0, 12) + " " + key + " entry " + i);

@@ -65,6 +65,17 @@ public record GpuCaseData(ElementType dtype, int steps, long d, long seed, doubl
         };
     }
 
+    /** Rows {@code 0 .. steps-1} of a case's x over {@code d} elements, row-major ({@link #input} each). */
+    public static double[] inputs(long seed, int steps, int d, ElementType dtype) {
+        double[] x = new double[Math.multiplyExact(steps, d)];
+        for (int t = 0; t < steps; t++) {
+            for (int j = 0; j < d; j++) {
+                x[t * d + j] = input(seed, t, j, dtype);
+            }
+        }
+        return x;
+    }
+
     /** SplitMix64's finalizer. */
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
